@@ -27,7 +27,7 @@ def check_shapes(dims: dict[str, int] | None = None, **specs) -> dict[str, int]:
             raise ValueError(
                 f"{name}: expected {len(symbols)}-d array of shape ({_fmt(spec)}), got shape {arr.shape}"
             )
-        for axis, (sym, size) in enumerate(zip(symbols, arr.shape)):
+        for axis, (sym, size) in enumerate(zip(symbols, arr.shape, strict=True)):
             if sym == "*":
                 continue
             expected = int(sym) if sym.isdigit() else dims.setdefault(sym, size)

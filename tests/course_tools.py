@@ -1,0 +1,91 @@
+"""Helpers for the pipeline tests: temporary course copies, real nbgrader runs, notebook surgery."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*") if p.is_dir())
+BIN = Path(sys.executable).parent
+
+
+def tool_env() -> dict[str, str]:
+    """Environment for jupyter/nbgrader subprocesses: this interpreter's scripts first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("JUPYTER_CONFIG_DIR", None)
+    return env
+
+
+def solution_path(assignment: str, root: Path = ROOT) -> Path:
+    return root / "solutions" / assignment / f"{assignment}.ipynb"
+
+
+def release_path(assignment: str, root: Path = ROOT) -> Path:
+    return root / "notebooks" / assignment / f"{assignment}.ipynb"
+
+
+def copy_course(dest: Path, assignments: list[str]) -> Path:
+    """A course directory at ``dest`` with the config and the given solution folders, no gradebook."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "nbgrader_config.py", dest)
+    for assignment in assignments:
+        shutil.copytree(ROOT / "solutions" / assignment, dest / "solutions" / assignment)
+    return dest
+
+
+def nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in ``course``; fail the test with nbgrader's output if it exits non-zero."""
+    proc = subprocess.run(
+        [str(BIN / "nbgrader"), *args],
+        cwd=course,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def answer_cells(nb) -> dict[str, str]:
+    """grade_id -> source of every solution (answer) cell."""
+    return {
+        grade_id(c): c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution", False)
+    }
+
+
+def graded_points(nb) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell."""
+    return {
+        grade_id(c): float(c.metadata["nbgrader"]["points"])
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade", False) and c.cell_type == "code"
+    }
+
+
+def with_answers(release_nb, answers: dict[str, str]):
+    """A copy of ``release_nb`` whose answer cells with the given grade_ids hold the given sources."""
+    nb = nbformat.from_dict(release_nb)
+    unknown = set(answers) - set(answer_cells(nb))
+    if unknown:
+        raise KeyError(f"no answer cells with grade_id {sorted(unknown)}")
+    for cell in nb.cells:
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb

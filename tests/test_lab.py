@@ -1,0 +1,67 @@
+"""`make lab` smoke test: JupyterLab starts, answers /api/status and /lab, and lists the student notebooks."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+from course_tools import ASSIGNMENTS, ROOT, tool_env
+
+TOKEN = "rnnlab-smoke-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_notebooks(tmp_path):
+    port = free_port()
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={TOKEN} --ServerApp.open_browser=False"
+    env = tool_env() | {"JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    log = open(tmp_path / "lab.log", "w+")
+    lab = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert lab.poll() is None, f"make lab exited early:\n{(tmp_path / 'lab.log').read_text()}"
+            try:
+                status, body = get(f"{base}/api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"no answer on {base}:\n{(tmp_path / 'lab.log').read_text()}"
+                time.sleep(0.5)
+        assert status == 200 and "started" in json.loads(body)
+
+        status, page = get(f"{base}/lab")
+        assert status == 200 and "JupyterLab" in page
+
+        status, listing = get(f"{base}/api/contents")
+        assert sorted(item["name"] for item in json.loads(listing)["content"]) == ASSIGNMENTS
+
+        status, folder = get(f"{base}/api/contents/{ASSIGNMENTS[0]}")
+        assert [item["name"] for item in json.loads(folder)["content"]] == [f"{ASSIGNMENTS[0]}.ipynb"]
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        try:
+            lab.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(lab.pid, signal.SIGKILL)
+            lab.wait()
+        log.close()
