@@ -54,6 +54,36 @@ def check_int(**arrays) -> None:
             raise ValueError(f"{name}: expected an integer array, got dtype {np.asarray(arr).dtype}")
 
 
+def check_count(name: str, value, minimum: int = 1) -> None:
+    """Raise ValueError unless ``value`` is an integer >= minimum (bools are not counts)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+
+
+def check_positive(name: str, value) -> None:
+    """Raise ValueError unless ``value`` is a real number > 0."""
+    if not _is_real_number(value) or not value > 0:
+        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+
+
+def check_nonnegative(name: str, value) -> None:
+    """Raise ValueError unless ``value`` is a real number >= 0."""
+    if not _is_real_number(value) or not value >= 0:
+        raise ValueError(f"{name}: expected a number >= 0, got {value!r}")
+
+
+def _is_real_number(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+
+
+def check_rng(rng) -> None:
+    """Raise ValueError unless ``rng`` is a numpy.random.Generator (no global random state)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"rng: expected a numpy.random.Generator, e.g. np.random.default_rng(0), got {type(rng).__name__}"
+        )
+
+
 def _fmt(spec: str) -> str:
     return ", ".join(spec.split())
 

@@ -1,0 +1,158 @@
+"""Building blocks for the student-facing checks of every notebook.
+
+A check calls the student's function with ``call_student``, compares results with ``expect_shape`` and
+``expect_close``, and ends with ``passed``. Every failure is an AssertionError whose message tells the student
+what to fix; frames marked ``__tracebackhide__`` are folded away by IPython and pytest, so the notebook shows
+the student's cell and the message rather than rnnlab internals.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+_RNNLAB_DIR = str(Path(__file__).resolve().parents[1])
+_NUMPY_DIR = str(Path(np.__file__).resolve().parent)
+
+
+class StudentCallError(AssertionError):
+    """A call to the student's function raised; checks may catch it to add context to the message."""
+
+
+def passed(msg: str) -> None:
+    """Print a one-line success message."""
+    print(f"✔ {msg}")
+
+
+def fail(msg: str) -> None:
+    """Raise the AssertionError a student sees when a check fails."""
+    __tracebackhide__ = True
+    raise AssertionError(msg)
+
+
+def call_student(fn: Callable, call: str, *args, **kwargs):
+    """Return ``fn(*args, **kwargs)``; if it raises, raise StudentCallError naming ``call`` and the error.
+
+    call: how the call reads to the student, e.g. ``"make_windows(series, 3)"``.
+    """
+    __tracebackhide__ = True
+    if not callable(fn):
+        fail(f"`{call}`: expected a function, got {type(fn).__name__}: pass the function itself, not its result")
+    try:
+        return fn(*args, **kwargs)
+    except Exception as err:  # any error in student code becomes a message, not a traceback
+        message = f"calling `{call}` raised {type(err).__name__}: {err}{_student_line(err)}"
+    raise StudentCallError(message)  # outside the except block, so the student's traceback is not chained on
+
+
+def as_array(name: str, got) -> np.ndarray:
+    """Return ``got`` as a float64 array, or fail saying what ``name`` was instead."""
+    __tracebackhide__ = True
+    if got is None:
+        fail(f"`{name}` is None: did you forget a `return` statement?")
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None:
+        fail(f"`{name}` should be a numpy array of numbers, got {type(got).__name__}")
+    if not np.all(np.isfinite(arr)):
+        fail(f"`{name}` contains NaN or inf: look for a division by zero or an overflowing exp")
+    return arr
+
+
+def expect_shape(name: str, got, expected: tuple[int, ...], hint: str = "") -> None:
+    """Fail unless ``got`` has shape ``expected``; ``hint`` says what usually causes a wrong shape."""
+    __tracebackhide__ = True
+    shape = as_array(name, got).shape
+    if shape != tuple(expected):
+        hint = hint or "check the sizes of the arrays you combine and which axis you index or sum over"
+        fail(f"`{name}` has shape {shape} but should be {tuple(expected)}: {hint}")
+
+
+def expect_close(name: str, got, expected, hint: str, atol: float = 1e-8, rtol: float = 1e-6) -> None:
+    """Fail unless ``got`` matches ``expected`` (same shape, np.allclose); the message names the hint."""
+    __tracebackhide__ = True
+    expected = np.asarray(expected, dtype=np.float64)
+    expect_shape(name, got, expected.shape)
+    got = as_array(name, got)
+    if not np.allclose(got, expected, atol=atol, rtol=rtol):
+        diff = float(np.max(np.abs(got - expected)))
+        fail(f"`{name}` is wrong (max abs difference {diff:.3g}): {hint}")
+
+
+def expect_tuple(call: str, got, names: tuple[str, ...]) -> tuple:
+    """Return ``got`` as a tuple of len(names) values, or fail saying what ``call`` should return."""
+    __tracebackhide__ = True
+    wanted = f"a tuple ({', '.join(names)})"
+    if got is None:
+        fail(f"`{call}` returned None but should return {wanted}: did you forget a `return` statement?")
+    if not isinstance(got, tuple | list) or len(got) != len(names):
+        fail(f"`{call}` should return {wanted}, got {_describe(got)}")
+    return tuple(got)
+
+
+def is_close(got, expected, atol: float = 1e-8, rtol: float = 1e-6) -> bool:
+    """True if ``got`` has the shape of ``expected`` and matches it; never raises (for diagnosing a bug)."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=np.float64)
+    return got.shape == expected.shape and bool(np.allclose(got, expected, atol=atol, rtol=rtol))
+
+
+def assert_not_delegating(student_fn: Callable, library_fn: Callable, *args, **kwargs):
+    """Call ``student_fn(*args, **kwargs)``; fail if ``library_fn`` runs during the call. Returns the result.
+
+    Catches ``from rnnlab.models import fit_ar as my_fit_ar`` and wrappers that call the library version.
+    Uses ``sys.setprofile`` and restores the previous profile function afterwards.
+    """
+    __tracebackhide__ = True
+    target = library_fn.__code__
+    seen = False
+    previous = sys.getprofile()
+
+    def watch(frame, event, arg):
+        nonlocal seen
+        if event == "call" and frame.f_code is target:
+            seen = True
+        if previous is not None:
+            previous(frame, event, arg)
+
+    name = getattr(student_fn, "__name__", library_fn.__name__)
+    sys.setprofile(watch)
+    try:
+        result = call_student(student_fn, f"{name}(...)", *args, **kwargs)
+    finally:
+        sys.setprofile(previous)
+    if seen:
+        fail(
+            f"`{name}` calls rnnlab's own `{library_fn.__name__}`: write the computation yourself "
+            "instead of importing or calling the library version"
+        )
+    return result
+
+
+def _student_line(err: Exception) -> str:
+    """' (at line 7: `y = X @ W1`)' for the last traceback line outside rnnlab and numpy, or ''."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(err.__traceback__)
+        if not frame.filename.startswith((_RNNLAB_DIR, _NUMPY_DIR))
+    ]
+    if not frames or not frames[-1].line:
+        return ""
+    return f" (at line {frames[-1].lineno}: `{frames[-1].line}`)"
+
+
+def _describe(value) -> str:
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)} values"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    return type(value).__name__

@@ -1,0 +1,132 @@
+"""The building blocks of the student-facing checks: messages, error conversion, delegation detection."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from rnnlab.checks._common import (
+    StudentCallError,
+    as_array,
+    assert_not_delegating,
+    call_student,
+    expect_close,
+    expect_shape,
+    expect_tuple,
+    is_close,
+    passed,
+)
+
+
+def test_passed_prints_one_success_line(capsys):
+    passed("make_windows is right")
+    assert capsys.readouterr().out == "✔ make_windows is right\n"
+
+
+def test_expect_shape_message_names_both_shapes_and_the_hint():
+    expect_shape("X", np.zeros((3, 5)), (3, 5))
+    with pytest.raises(AssertionError, match=r"^`X` has shape \(3, 4\) but should be \(3, 5\): transpose it$"):
+        expect_shape("X", np.zeros((3, 4)), (3, 5), hint="transpose it")
+
+
+def test_expect_shape_explains_none_and_non_numbers():
+    with pytest.raises(AssertionError, match="`y` is None: did you forget a `return` statement"):
+        expect_shape("y", None, (3,))
+    with pytest.raises(AssertionError, match="`y` should be a numpy array of numbers, got dict"):
+        expect_shape("y", {"a": 1}, (3,))
+
+
+def test_expect_close_reports_the_hint_and_the_largest_difference():
+    expect_close("c", 1.0 + 1e-10, 1.0, hint="unused")
+    with pytest.raises(AssertionError, match=r"`w` is wrong \(max abs difference 0.5\): check your bias term"):
+        expect_close("w", [1.0, 2.5], [1.0, 2.0], hint="check your bias term")
+    with pytest.raises(AssertionError, match=r"`w` has shape \(3,\) but should be \(2,\)"):
+        expect_close("w", [1.0, 2.0, 3.0], [1.0, 2.0], hint="h")
+    with pytest.raises(AssertionError, match="NaN or inf"):
+        expect_close("w", [np.nan, 2.0], [1.0, 2.0], hint="h")
+
+
+def test_as_array_converts_lists():
+    np.testing.assert_array_equal(as_array("x", [1, 2]), [1.0, 2.0])
+
+
+def test_expect_tuple_unpacks_or_explains():
+    assert expect_tuple("f(x)", [1, 2], ("a", "b")) == (1, 2)
+    with pytest.raises(AssertionError, match=r"`f\(x\)` returned None but should return a tuple \(a, b\)"):
+        expect_tuple("f(x)", None, ("a", "b"))
+    with pytest.raises(AssertionError, match=r"should return a tuple \(a, b\), got an array of shape \(4,\)"):
+        expect_tuple("f(x)", np.zeros(4), ("a", "b"))
+
+
+def test_is_close_never_raises():
+    assert is_close([1.0, 2.0], np.array([1.0, 2.0]))
+    assert not is_close(None, [1.0])
+    assert not is_close("abc", [1.0])
+    assert not is_close(np.zeros(3), np.zeros(2))
+
+
+def student_divides_by_zero(x):
+    return x // 0  # the line a student should see
+
+
+def test_call_student_names_the_call_the_error_and_the_students_line():
+    assert call_student(lambda x: x + 1, "f(1)", 1) == 2
+    with pytest.raises(StudentCallError) as info:
+        call_student(student_divides_by_zero, "f(3)", 3)
+    message = str(info.value)
+    assert isinstance(info.value, AssertionError)
+    assert message.startswith("calling `f(3)` raised ZeroDivisionError: integer division or modulo by zero")
+    assert "return x // 0" in message
+    assert info.value.__cause__ is None and info.value.__context__ is None  # no student traceback chained on
+
+
+def test_call_student_rejects_a_result_passed_instead_of_a_function():
+    with pytest.raises(AssertionError, match="expected a function, got int"):
+        call_student(3, "f(x)")
+
+
+def library_square(x):
+    return x * x
+
+
+aliased_square = library_square
+
+
+def wrapping_square(x):
+    return library_square(x)
+
+
+def honest_square(x):
+    return x**2
+
+
+@pytest.mark.parametrize("student", [aliased_square, wrapping_square])
+def test_assert_not_delegating_catches_aliases_and_wrappers(student):
+    with pytest.raises(AssertionError, match="calls rnnlab's own `library_square`: write the computation yourself"):
+        assert_not_delegating(student, library_square, 3.0)
+
+
+def test_assert_not_delegating_accepts_an_honest_implementation_and_returns_its_result():
+    assert assert_not_delegating(honest_square, library_square, 3.0) == 9.0
+
+
+def test_assert_not_delegating_restores_and_chains_the_previous_profiler():
+    events = []
+
+    def outer_profiler(frame, event, arg):
+        if event == "call" and frame.f_code is honest_square.__code__:
+            events.append(event)
+
+    previous = sys.getprofile()
+    sys.setprofile(outer_profiler)
+    try:
+        assert_not_delegating(honest_square, library_square, 2.0)
+        assert sys.getprofile() is outer_profiler
+        with pytest.raises(AssertionError):
+            assert_not_delegating(student_divides_by_zero, library_square, 2)
+        assert sys.getprofile() is outer_profiler
+    finally:
+        sys.setprofile(previous)
+    assert events == ["call"]  # the outer profiler still saw the student's call

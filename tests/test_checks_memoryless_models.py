@@ -1,0 +1,221 @@
+"""The notebook-01 checks pass correct answers and name the typical mistakes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from rnnlab.checks import memoryless_models as checks
+from rnnlab.data import make_windows as library_make_windows
+from rnnlab.models import fit_ar as library_fit_ar
+from rnnlab.models import window_mlp_backward as library_backward
+from rnnlab.models import window_mlp_forward as library_forward
+
+
+def make_windows(series, p):
+    X = np.array([series[i : i + p] for i in range(len(series) - p)])
+    return X, series[p:].copy()
+
+
+def fit_ar(series, p):
+    X, y = make_windows(series, p)
+    coef = np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)[0]
+    return coef[:p], float(coef[p])
+
+
+def window_mlp_forward(X, params):
+    h = np.tanh(X @ params["W1"] + params["b1"])
+    return (h @ params["W2"] + params["b2"])[:, 0], (X, h, params)
+
+
+def window_mlp_backward(dy, cache, *, tanh_derivative=True, sum_db1=True, mean_db=False):
+    X, h, params = cache
+    dout = dy[:, None]
+    da = dout @ params["W2"].T
+    if tanh_derivative:
+        da = da * (1 - h**2)
+    db1 = da.mean(axis=0) if mean_db else da.sum(axis=0) if sum_db1 else da
+    return {"W1": X.T @ da, "b1": db1, "W2": h.T @ dout, "b2": dout.sum(axis=0)}
+
+
+def returns_none(*args):
+    return None
+
+
+def raises(*args):
+    raise KeyError("W3")
+
+
+@pytest.mark.parametrize(
+    ("check", "student"),
+    [
+        (checks.check_make_windows, make_windows),
+        (checks.check_fit_ar, fit_ar),
+        (checks.check_window_mlp_forward, window_mlp_forward),
+        (checks.check_window_mlp_backward, window_mlp_backward),
+    ],
+)
+def test_correct_answers_pass_with_one_success_line(check, student, capsys):
+    check(student)
+    out = capsys.readouterr().out
+    assert out.startswith("✔") and out.count("\n") == 1
+
+
+def test_backward_check_accepts_the_students_own_forward_and_cache():
+    def forward(X, params):
+        a = X @ params["W1"] + params["b1"]
+        return (np.tanh(a) @ params["W2"] + params["b2"])[:, 0], {"a": a, "X": X, "W2": params["W2"]}
+
+    def backward(dy, cache):
+        h = np.tanh(cache["a"])
+        da = (dy[:, None] @ cache["W2"].T) * (1 - h**2)
+        return {"W1": cache["X"].T @ da, "b1": da.sum(0), "W2": h.T @ dy[:, None], "b2": dy.sum(keepdims=True)}
+
+    checks.check_window_mlp_backward(backward, forward)
+    with pytest.raises(AssertionError, match="pass it too: check_window_mlp_backward"):
+        checks.check_window_mlp_backward(backward)
+
+
+def window_bugs():
+    def off_by_one_target(series, p):
+        X, _ = make_windows(series, p)
+        return X, series[p - 1 : -1]
+
+    def reversed_window(series, p):
+        X, y = make_windows(series, p)
+        return X[:, ::-1], y
+
+    def starts_at_one(series, p):
+        X = np.array([series[i + 1 : i + 1 + p] for i in range(len(series) - p - 1)])
+        return np.vstack([X, series[-p:]]), series[p:].copy()
+
+    def one_window_too_many(series, p):
+        return np.array([series[i : i + p] for i in range(len(series) - p + 1)]), series[p - 1 :]
+
+    def hard_coded_p(series, p):
+        return make_windows(series, 3)
+
+    return [
+        (off_by_one_target, "it should be the value after the window"),
+        (reversed_window, "each window is reversed"),
+        (starts_at_one, "your first window starts at index 1"),
+        (one_window_too_many, "T - p windows, not T - p + 1"),
+        (hard_coded_p, "correct for p = 3 but not for p = 1"),
+        (library_make_windows, "calls rnnlab's own `make_windows`"),
+        (returns_none, "returned None"),
+        (raises, "raised KeyError: 'W3'"),
+    ]
+
+
+def fit_bugs():
+    def no_intercept(series, p):
+        X, y = make_windows(series, p)
+        return np.linalg.lstsq(X, y, rcond=None)[0], 0.0
+
+    def reversed_coefficients(series, p):
+        w, c = fit_ar(series, p)
+        return w[::-1], c
+
+    def intercept_inside_w(series, p):
+        X, y = make_windows(series, p)
+        return np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)[0], 0.0
+
+    def intercept_as_array(series, p):
+        w, c = fit_ar(series, p)
+        return w, np.array([c])
+
+    def calls_the_library(series, p):
+        return library_fit_ar(series, p)
+
+    return [
+        (no_intercept, "you forgot the intercept"),
+        (reversed_coefficients, "your coefficients are in reverse order"),
+        (intercept_inside_w, "return the intercept separately as c"),
+        (intercept_as_array, "`c` should be a single number"),
+        (calls_the_library, "calls rnnlab's own `fit_ar`"),
+        (returns_none, "returned None"),
+        (raises, "raised KeyError"),
+    ]
+
+
+def forward_bugs():
+    def no_output_bias(X, params):
+        y, cache = window_mlp_forward(X, params)
+        return y - params["b2"][0], cache
+
+    def no_hidden_bias(X, params):
+        return window_mlp_forward(X, {**params, "b1": np.zeros_like(params["b1"])})
+
+    def no_tanh(X, params):
+        h = X @ params["W1"] + params["b1"]
+        return (h @ params["W2"] + params["b2"])[:, 0], None
+
+    def two_dimensional_output(X, params):
+        y, cache = window_mlp_forward(X, params)
+        return y[:, None], cache
+
+    def returns_only_y(X, params):
+        return window_mlp_forward(X, params)[0]
+
+    return [
+        (no_output_bias, "check your output bias b2"),
+        (no_hidden_bias, "with W1 = 0 the hidden layer should be tanh(b1) for every window: check your first bias"),
+        (no_tanh, "hidden layer is b1 instead of tanh(b1)"),
+        (two_dimensional_output, "take column 0"),
+        (returns_only_y, "should return a tuple (y, cache)"),
+        (library_forward, "calls rnnlab's own `window_mlp_forward`"),
+        (returns_none, "returned None"),
+        (raises, "raised KeyError"),
+    ]
+
+
+def backward_bugs():
+    def wrong_dW2(dy, cache):
+        return {**window_mlp_backward(dy, cache), "W2": cache[1].T @ np.ones((len(dy), 1))}
+
+    def db2_not_summed(dy, cache):
+        return {**window_mlp_backward(dy, cache), "b2": dy}
+
+    return [
+        (lambda dy, cache: window_mlp_backward(dy, cache, tanh_derivative=False), "forgot the tanh derivative"),
+        (lambda dy, cache: window_mlp_backward(dy, cache, sum_db1=False), "`db1` has one row per window: sum it"),
+        (db2_not_summed, "`db2` has one row per window: sum it"),
+        (lambda dy, cache: window_mlp_backward(dy, cache, mean_db=True), "sum it instead"),
+        (wrong_dW2, "dW2 is wrong while dW1, db1, db2 are right"),
+        (library_backward, "calls rnnlab's own `window_mlp_backward`"),
+        (lambda dy, cache: list(window_mlp_backward(dy, cache).values()), "should return a dict"),
+        (returns_none, "should return a dict with keys W1, b1, W2, b2, got NoneType"),
+        (raises, "raised KeyError"),
+    ]
+
+
+@pytest.mark.parametrize(("student", "phrase"), window_bugs())
+def test_make_windows_bugs_are_named(student, phrase):
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        checks.check_make_windows(student)
+
+
+@pytest.mark.parametrize(("student", "phrase"), fit_bugs())
+def test_fit_ar_bugs_are_named(student, phrase):
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        checks.check_fit_ar(student)
+
+
+@pytest.mark.parametrize(("student", "phrase"), forward_bugs())
+def test_forward_bugs_are_named(student, phrase):
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        checks.check_window_mlp_forward(student)
+
+
+@pytest.mark.parametrize(("student", "phrase"), backward_bugs())
+def test_backward_bugs_are_named(student, phrase):
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        checks.check_window_mlp_backward(student)
+
+
+def test_failures_carry_no_chained_traceback():
+    with pytest.raises(AssertionError) as info:
+        checks.check_fit_ar(raises)
+    assert info.value.__cause__ is None and info.value.__context__ is None
