@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 PYTEST_WORKERS ?= 2
 LAB_ARGS ?=
+# Jupyter refuses to run as root unless told to (containers, CI).
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # nbgrader and jupyter call helper programs (alembic, jupyter-*) by name: use the venv's.
 export PATH := $(BIN):$(PATH)
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARGS) $(LAB_ARGS)
 
 test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 \

@@ -1,11 +1,13 @@
 """`make lab` smoke test: JupyterLab starts, answers /api/status and /lab, and lists the student notebooks."""
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -20,8 +22,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Authorization": f"token {TOKEN}"})
+def get(url: str, data: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=data, headers={"Authorization": f"token {TOKEN}"})
     with urllib.request.urlopen(request, timeout=5) as response:
         return response.status, response.read().decode()
 
@@ -29,7 +31,7 @@ def get(url: str) -> tuple[int, str]:
 @pytest.mark.slow
 def test_make_lab_serves_the_notebooks(tmp_path):
     port = free_port()
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={TOKEN} --ServerApp.open_browser=False"
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={TOKEN}"
     env = tool_env() | {"JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
     log = open(tmp_path / "lab.log", "w+")
     lab = subprocess.Popen(
@@ -56,9 +58,17 @@ def test_make_lab_serves_the_notebooks(tmp_path):
         assert sorted(item["name"] for item in json.loads(listing)["content"]) == ASSIGNMENTS
 
         status, folder = get(f"{base}/api/contents/{ASSIGNMENTS[0]}")
-        assert [item["name"] for item in json.loads(folder)["content"]] == [f"{ASSIGNMENTS[0]}.ipynb"]
+        notebook = f"{ASSIGNMENTS[0]}/{ASSIGNMENTS[0]}.ipynb"
+        assert [item["path"] for item in json.loads(folder)["content"]] == [notebook]
+
+        # The Validate button of the nbgrader toolbar: an unanswered release reports failing tests.
+        status, answer = get(f"{base}/assignments/validate", data=urllib.parse.urlencode({"path": notebook}).encode())
+        result = json.loads(answer)
+        assert status == 200 and result["success"], result
+        assert result["value"]["failed"], result
     finally:
-        os.killpg(lab.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(lab.pid, signal.SIGTERM)
         try:
             lab.wait(timeout=20)
         except subprocess.TimeoutExpired:
