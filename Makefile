@@ -25,8 +25,10 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARGS) $(LAB_ARGS)
 
+# One BLAS thread per process: two pytest workers each driving a kernel would otherwise oversubscribe the
+# cores (OpenBLAS threads spin while waiting, slowing notebooks tenfold) and make float tails vary.
 test: lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 \
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests solutions
 
@@ -39,9 +41,7 @@ release: $(STAMP)
 
 # Re-execute the solution notebooks to refresh the outputs that nbval compares.
 outputs: $(STAMP)
-	for nb in solutions/*/*.ipynb; do \
-		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.timeout=120 "$$nb" || exit 1; done
+	$(BIN)/python -m rnnlab.grading.outputs solutions/*/*.ipynb
 
 clean-venv:
 	rm -rf $(VENV)

@@ -2,13 +2,20 @@
 
 import os
 
-import pytest
-
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def pytest_collection_modifyitems(config, items):
-    # nbval yields one item per cell; cells of one notebook share a kernel, so they must run together.
-    for item in items:
-        if item.path.suffix == ".ipynb":
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+def pytest_xdist_make_scheduler(config, log):
+    """Spread tests one by one over the workers, except that all cells of a notebook go to one worker.
+
+    nbval yields one test per cell and the cells of a notebook share a kernel, so they must run together,
+    in order. (xdist_group marks do not reach nbval's items, hence a scheduler.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            notebook, found, _ = nodeid.partition(".ipynb::")
+            return notebook if found else nodeid
+
+    return NotebookScheduling(config, log)

@@ -39,6 +39,13 @@ def test_committed_release_is_what_nbgrader_generates(assignment, tmp_path):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_widget_state_is_stored(assignment):
+    # Widget state carries random model ids and images; nbgrader would copy it into the release.
+    assert "widgets" not in read(solution_path(assignment)).metadata
+    assert "widgets" not in read(release_path(assignment)).metadata
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_grade_ids_are_unique_and_meaningful(assignment):
     nb = read(solution_path(assignment))
     ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
