@@ -219,3 +219,19 @@ def test_failures_carry_no_chained_traceback():
     with pytest.raises(AssertionError) as info:
         checks.check_fit_ar(raises)
     assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def unanswered(*args, **kwargs):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize(
+    "check",
+    [checks.check_make_windows, checks.check_fit_ar, checks.check_window_mlp_forward, checks.check_window_mlp_backward],
+)
+def test_unanswered_exercise_says_so_without_extra_notes(check):
+    with pytest.raises(AssertionError) as info:
+        check(unanswered)
+    message = str(info.value)
+    assert "is not implemented yet: replace `raise NotImplementedError()`" in message
+    assert "This check makes the cache" not in message  # the cache-layout note would only confuse here

@@ -20,7 +20,8 @@ _NUMPY_DIR = str(Path(np.__file__).resolve().parent)
 
 
 class StudentCallError(AssertionError):
-    """A call to the student's function raised; checks may catch it to add context to the message."""
+    """A call to the student's function raised (the exception type is in ``.raised``); checks may catch it
+    to add context to the message."""
 
 
 def passed(msg: str) -> None:
@@ -44,9 +45,15 @@ def call_student(fn: Callable, call: str, *args, **kwargs):
         fail(f"`{call}`: expected a function, got {type(fn).__name__}: pass the function itself, not its result")
     try:
         return fn(*args, **kwargs)
+    except NotImplementedError:
+        message = f"`{call}` is not implemented yet: replace `raise NotImplementedError()` with your code"
+        raised = NotImplementedError
     except Exception as err:  # any error in student code becomes a message, not a traceback
         message = f"calling `{call}` raised {type(err).__name__}: {err}{_student_line(err)}"
-    raise StudentCallError(message)  # outside the except block, so the student's traceback is not chained on
+        raised = type(err)
+    error = StudentCallError(message)
+    error.raised = raised
+    raise error  # outside the except block, so the student's traceback is not chained on
 
 
 def as_array(name: str, got) -> np.ndarray:
