@@ -79,6 +79,11 @@ def graded_points(nb) -> dict[str, float]:
     }
 
 
+def total_points(nb) -> float:
+    """Points of every graded cell, autograded and manually graded (markdown answers) alike."""
+    return sum(float(c.metadata["nbgrader"]["points"]) for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+
+
 def with_answers(release_nb, answers: dict[str, str]):
     """A copy of ``release_nb`` whose answer cells with the given grade_ids hold the given sources."""
     nb = nbformat.from_dict(release_nb)
