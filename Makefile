@@ -12,6 +12,11 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Notebooks are executed (make outputs, make test) with one BLAS thread, so stored outputs reproduce bit for
+# bit, and two pytest workers each driving a kernel do not oversubscribe the cores (OpenBLAS threads spin while
+# waiting, which slows notebooks tenfold).
+ONE_BLAS_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 # nbgrader and jupyter call helper programs (alembic, jupyter-*) by name: use the venv's.
 export PATH := $(BIN):$(PATH)
 
@@ -25,10 +30,8 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARGS) $(LAB_ARGS)
 
-# One BLAS thread per process: two pytest workers each driving a kernel would otherwise oversubscribe the
-# cores (OpenBLAS threads spin while waiting, slowing notebooks tenfold) and make float tails vary.
 test: lint
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 \
+	$(ONE_BLAS_THREAD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests solutions
 
@@ -41,7 +44,7 @@ release: $(STAMP)
 
 # Re-execute the solution notebooks to refresh the outputs that nbval compares.
 outputs: $(STAMP)
-	$(BIN)/python -m rnnlab.grading.outputs solutions/*/*.ipynb
+	$(ONE_BLAS_THREAD) $(BIN)/python -m rnnlab.grading.outputs solutions/*/*.ipynb
 
 clean-venv:
 	rm -rf $(VENV)

@@ -14,6 +14,7 @@ from tqdm.auto import trange
 
 from rnnlab._validate import check_count, check_float, check_positive, check_rng, check_shapes
 from rnnlab.nn.losses import mse_loss
+from rnnlab.optim import Adam
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
@@ -83,20 +84,13 @@ def train_window_mlp(
     check_count("steps", steps)
     check_positive("lr", lr)
     params = {name: value.astype(X.dtype) for name, value in init_window_mlp(X.shape[1], H, rng=rng).items()}
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    first = {name: np.zeros_like(value) for name, value in params.items()}
-    second = {name: np.zeros_like(value) for name, value in params.items()}
+    optimizer = Adam(params, lr=lr)
     losses = []
-    for t in trange(1, steps + 1, disable=not progress, desc="training window MLP"):
+    for _ in trange(steps, disable=not progress, desc="training window MLP"):
         pred, cache = window_mlp_forward(X, params)
         loss, dpred = mse_loss(pred, y)
         losses.append(loss)
-        grads = window_mlp_backward(dpred, cache)
-        for name in PARAM_NAMES:
-            first[name] = beta1 * first[name] + (1 - beta1) * grads[name]
-            second[name] = beta2 * second[name] + (1 - beta2) * grads[name] ** 2
-            step = lr * (first[name] / (1 - beta1**t)) / (np.sqrt(second[name] / (1 - beta2**t)) + eps)
-            params[name] -= step
+        optimizer.step(window_mlp_backward(dpred, cache))
     return params, losses
 
 

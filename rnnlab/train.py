@@ -1,0 +1,231 @@
+"""Training loops with a progress bar and a loss history, truncated BPTT, and sampling with temperature.
+
+- fit(model, optimizer, batches, loss_fn): the generic loop (forward + backward in loss_fn, clipping,
+  optimiser step, NaN/inf check naming the step, progress bar in a terminal or in JupyterLab)
+- train_tbptt(model, tokens, optimizer, batch_size=..., seq_len=...): a language model on one long token
+  stream, cut into chunks; the hidden state is carried from chunk to chunk, the gradient is not
+- sample(model, prime, n, temperature=..., rng=...): generate n tokens from a language model
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from rnnlab.nn.activations import softmax
+from rnnlab.nn.losses import temporal_softmax_loss
+from rnnlab.optim import clip_grad_norm, clip_grad_value, global_norm
+
+
+@dataclass
+class History:
+    """What happened during training: the loss and the (pre-clip) global gradient norm of every step."""
+
+    loss: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.loss)
+
+    def smoothed(self, window: int = 20) -> np.ndarray:
+        """Moving average of the loss over ``window`` steps (shorter at the start), for plotting."""
+        loss = np.asarray(self.loss, dtype=np.float64)
+        c = np.cumsum(np.insert(loss, 0, 0.0))
+        idx = np.arange(1, len(loss) + 1)
+        lo = np.maximum(idx - window, 0)
+        return (c[idx] - c[lo]) / (idx - lo)
+
+
+def fit(
+    model,
+    optimizer,
+    batches: Iterable,
+    loss_fn: Callable,
+    *,
+    n_steps: int | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    progress: bool = True,
+    desc: str = "train",
+    history: History | None = None,
+) -> History:
+    """Train ``model`` on ``batches``: for every batch, ``loss = loss_fn(model, batch)`` runs the forward and
+    backward passes (filling ``model.gradients()``); then the gradients are clipped and the optimiser steps.
+
+    Inputs:
+    - model: anything with gradients() -> dict (e.g. an rnnlab.modules.Module)
+    - optimizer: an rnnlab.optim optimiser built on model.parameters()
+    - batches: iterable of batches (any objects loss_fn understands); n_steps: stop after that many
+      (default: all; also the length of the progress bar when batches has no len())
+    - clip_norm / clip_value: clip the gradients by global norm / by value before each step
+    - progress: show a tqdm progress bar (text in a terminal, a widget in JupyterLab)
+    - history: append to this History instead of a new one (to continue training)
+
+    Returns the History (loss and pre-clip gradient norm of every step).
+    Raises FloatingPointError naming the step when the loss or the gradient norm is NaN or infinite.
+    """
+    history = History() if history is None else history
+    total = n_steps if n_steps is not None else (len(batches) if hasattr(batches, "__len__") else None)
+    start = len(history)
+    with tqdm(total=total, desc=desc, disable=not progress, leave=True) as bar:
+        for i, batch in enumerate(batches):
+            if n_steps is not None and i >= n_steps:
+                break
+            step = start + i
+            loss = float(loss_fn(model, batch))
+            if not np.isfinite(loss):
+                raise FloatingPointError(
+                    f"step {step}: the loss is {loss}; lower the learning rate or clip the gradients"
+                )
+            grads = model.gradients()
+            if clip_norm is not None:
+                norm = clip_grad_norm(grads, clip_norm)
+            elif clip_value is not None:
+                norm = clip_grad_value(grads, clip_value)
+            else:
+                norm = global_norm(grads)
+            if not np.isfinite(norm):
+                raise FloatingPointError(
+                    f"step {step}: the gradient norm is {norm} (exploding gradients); "
+                    "lower the learning rate or clip the gradients"
+                )
+            optimizer.step(grads)
+            history.loss.append(loss)
+            history.grad_norm.append(norm)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+    return history
+
+
+def _stream_length(tokens, batch_size: int, seq_len: int) -> int:
+    """Validate the arguments of tbptt_chunks; return L, the number of steps of each parallel stream."""
+    if not isinstance(tokens, np.ndarray) or tokens.ndim != 1 or not np.issubdtype(tokens.dtype, np.integer):
+        got = f"shape {tokens.shape} dtype {tokens.dtype}" if isinstance(tokens, np.ndarray) else type(tokens).__name__
+        raise ValueError(f"tokens: expected a 1-d integer numpy array, got {got}")
+    if batch_size < 1 or seq_len < 1:
+        raise ValueError(f"batch_size, seq_len: expected positive integers, got {batch_size}, {seq_len}")
+    L = (len(tokens) - 1) // batch_size
+    if L < 1:
+        raise ValueError(f"tokens: expected at least batch_size + 1 = {batch_size + 1} tokens, got {len(tokens)}")
+    return L
+
+
+def tbptt_chunks(tokens: np.ndarray, batch_size: int, seq_len: int):
+    """Cut one long token stream into batch_size parallel streams and those into chunks of seq_len steps.
+
+    Stream n is tokens[n L : (n + 1) L] with L = (len(tokens) - 1) // batch_size, so chunk k of every stream
+    continues exactly where chunk k - 1 stopped. Yields (x, y) with x, y of shape (batch_size, seq_len)
+    (the last chunk may be shorter) and y the next token of each x (x shifted by one).
+    """
+    L = _stream_length(tokens, batch_size, seq_len)
+    xs = tokens[: L * batch_size].reshape(batch_size, L)
+    ys = tokens[1 : L * batch_size + 1].reshape(batch_size, L)
+    for s in range(0, L, seq_len):
+        yield xs[:, s : s + seq_len], ys[:, s : s + seq_len]
+
+
+def train_tbptt(
+    model,
+    tokens: np.ndarray,
+    optimizer,
+    *,
+    batch_size: int,
+    seq_len: int,
+    n_epochs: int = 1,
+    clip_norm: float | None = 5.0,
+    progress: bool = True,
+    desc: str = "tbptt",
+    history: History | None = None,
+) -> History:
+    """Train a language model with truncated backpropagation through time.
+
+    The token stream is cut into batch_size parallel streams and chunks of seq_len steps (tbptt_chunks).
+    The hidden state after chunk k is the initial state of chunk k + 1 (the model keeps remembering), but
+    backpropagation stops at the chunk boundary (the state enters as a constant). The state is reset to
+    zeros at the start of every epoch. The loss is the cross-entropy per token in nats (the temporal
+    softmax loss divided by the chunk length), so the learning rate does not depend on seq_len.
+
+    Inputs:
+    - model: forward(x (N, T) ints, state) -> logits (N, T, V), final_state, backward(dlogits),
+      parameters(), gradients() (e.g. rnnlab.modules.LanguageModel)
+    - tokens: 1-d integer array; optimizer: built on model.parameters()
+    - batch_size, seq_len, n_epochs, clip_norm (None: no clipping), progress, desc, history: as in fit
+
+    Returns the History; raises FloatingPointError naming the step on a NaN or infinite loss.
+    """
+    chunks_per_epoch = math.ceil(_stream_length(tokens, batch_size, seq_len) / seq_len)
+    state = None
+
+    def batches():
+        nonlocal state
+        for _ in range(n_epochs):
+            state = None  # a new epoch starts from zeros
+            yield from tbptt_chunks(tokens, batch_size, seq_len)
+
+    def loss_fn(model, batch):
+        nonlocal state
+        x, y = batch
+        T = x.shape[1]
+        loss, dlogits = temporal_softmax_loss(model.forward(x, state), y)
+        model.backward(dlogits / T)
+        state = model.final_state  # carried into the next chunk as plain numbers: the gradient stops here
+        return loss / T
+
+    return fit(
+        model,
+        optimizer,
+        batches(),
+        loss_fn,
+        n_steps=n_epochs * chunks_per_epoch,
+        clip_norm=clip_norm,
+        progress=progress,
+        desc=desc,
+        history=history,
+    )
+
+
+def sample_from_logits(logits: np.ndarray, temperature: float = 1.0, *, rng) -> np.ndarray:
+    """Draw one index per row of ``logits`` (..., V) from softmax(logits / temperature).
+
+    temperature = 1 samples the model's distribution; < 1 sharpens it (towards the argmax); > 1 flattens it
+    (towards uniform); temperature = 0 returns the argmax. Returns an integer array of shape logits.shape[:-1].
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
+    if not temperature >= 0:
+        raise ValueError(f"temperature: expected a number >= 0, got {temperature}")
+    logits = np.asarray(logits, dtype=np.float64)
+    if temperature == 0:
+        return np.argmax(logits, axis=-1)
+    p = softmax(logits / temperature, axis=-1)
+    u = rng.random(p.shape[:-1] + (1,))
+    idx = np.sum(np.cumsum(p, axis=-1) < u, axis=-1)  # inverse-CDF sampling
+    return np.minimum(idx, p.shape[-1] - 1)
+
+
+def sample(model, prime, n: int, *, temperature: float = 1.0, rng) -> np.ndarray:
+    """Generate ``n`` tokens from a language model, one at a time, feeding each sample back in.
+
+    Inputs:
+    - model: forward(x (1, T) ints, state) -> logits (1, T, V) and final_state (e.g. LanguageModel)
+    - prime: the first tokens (at least one), a sequence of ints; the model reads them before sampling
+    - n: number of tokens to generate; temperature: see sample_from_logits; rng: numpy.random.Generator
+
+    Returns an integer array of shape (n,): the generated tokens (without the prime).
+    The same rng seed gives the same tokens.
+    """
+    prime = np.asarray(prime)
+    if prime.ndim != 1 or prime.size == 0 or not np.issubdtype(prime.dtype, np.integer):
+        raise ValueError(f"prime: expected a non-empty 1-d sequence of token ids, got {prime!r}")
+    out = np.empty(n, dtype=np.int64)
+    logits = model.forward(prime[None, :], None)
+    state = model.final_state
+    for i in range(n):
+        out[i] = sample_from_logits(logits[0, -1], temperature, rng=rng)
+        logits = model.forward(out[None, i : i + 1], state)
+        state = model.final_state
+    return out
