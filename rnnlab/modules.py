@@ -149,6 +149,22 @@ class _Recurrent(Module):
     def _store_grads(self, dWx, dWh, db):
         self.grads["Wx"], self.grads["Wh"], self.grads["b"] = dWx, dWh, db
 
+    def forward(self, x, state=None):
+        """x (N, T, D), state h0 (N, H) or None for zeros -> h (N, T, H); keeps the final state."""
+        h, self._cache = self._layer_forward(x, self._h0(x, state))
+        self.final_state = h[:, -1].copy()
+        return h
+
+    def backward(self, dh, dstate=None):
+        """dh (N, T, H), dstate: gradient on the final state -> dx (N, T, D); stores grads and dstate0."""
+        cache = self._need_cache()
+        if dstate is not None:
+            dh = dh.copy()
+            dh[:, -1] += dstate
+        dx, self.dstate0, *grads = self._layer_backward(dh, cache)
+        self._store_grads(*grads)
+        return dx
+
 
 class RNN(_Recurrent):
     """Vanilla RNN layer, h_t = activation(x_t @ Wx + h_{t-1} @ Wh + b); state: h (N, H).
@@ -161,19 +177,11 @@ class RNN(_Recurrent):
         super().__init__(D, H, rng=rng, recurrent=recurrent, scale=scale, dtype=dtype)
         self.activation = activation
 
-    def forward(self, x, state=None):
-        h, self._cache = rnn_forward(x, self._h0(x, state), *self._weights(), activation=self.activation)
-        self.final_state = h[:, -1].copy()
-        return h
+    def _layer_forward(self, x, h0):
+        return rnn_forward(x, h0, *self._weights(), activation=self.activation)
 
-    def backward(self, dh, dstate=None):
-        cache = self._need_cache()
-        if dstate is not None:
-            dh = dh.copy()
-            dh[:, -1] += dstate
-        dx, self.dstate0, *grads = rnn_backward(dh, cache)
-        self._store_grads(*grads)
-        return dx
+    def _layer_backward(self, dh, cache):
+        return rnn_backward(dh, cache)
 
 
 class GRU(_Recurrent):
@@ -181,19 +189,11 @@ class GRU(_Recurrent):
 
     cell = "gru"
 
-    def forward(self, x, state=None):
-        h, self._cache = gru_forward(x, self._h0(x, state), *self._weights())
-        self.final_state = h[:, -1].copy()
-        return h
+    def _layer_forward(self, x, h0):
+        return gru_forward(x, h0, *self._weights())
 
-    def backward(self, dh, dstate=None):
-        cache = self._need_cache()
-        if dstate is not None:
-            dh = dh.copy()
-            dh[:, -1] += dstate
-        dx, self.dstate0, *grads = gru_backward(dh, cache)
-        self._store_grads(*grads)
-        return dx
+    def _layer_backward(self, dh, cache):
+        return gru_backward(dh, cache)
 
 
 class LSTM(_Recurrent):
