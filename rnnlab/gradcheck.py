@@ -51,6 +51,11 @@ def numerical_gradient(
     return grad
 
 
+def numerical_gradients(f: Callable[..., np.ndarray], args: list[np.ndarray], dout=None, h: float = 1e-5):
+    """Numerical gradients of ``sum(dout * f(*args))`` with respect to each array in ``args``, as a list."""
+    return [numerical_gradient(lambda _: f(*args), a, dout, h) for a in args]
+
+
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     """max|a - b| / max(|a| + |b|): 0 for identical arrays, about 1 for unrelated ones, finite at zero."""
     a = np.asarray(a, dtype=np.float64)

@@ -80,3 +80,13 @@ def test_rel_error_is_symmetric_bounded_and_scale_free(a, b, scale):
     assert 0.0 <= r <= 1.0 + 1e-12
     assume(np.max(np.abs(a) + np.abs(b)) * min(scale, 1.0) > 1e-9)  # away from the tiny floor near zero
     assert rel_error(scale * a, scale * b) == pytest.approx(r, rel=1e-9, abs=1e-12)
+
+
+def test_numerical_gradients_of_each_argument():
+    from rnnlab.gradcheck import numerical_gradients
+
+    rng = np.random.default_rng(3)
+    a, b, dout = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    da, db = numerical_gradients(lambda a, b: a * b + a, [a, b], dout)
+    np.testing.assert_allclose(da, dout * (b + 1), rtol=1e-8)
+    np.testing.assert_allclose(db, dout * a, rtol=1e-8)

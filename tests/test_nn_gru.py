@@ -4,29 +4,16 @@ import math
 
 import numpy as np
 import pytest
+from nn_helpers import recurrent_inputs, sig
 
-from rnnlab.gradcheck import numerical_gradient, rel_error
+from rnnlab.gradcheck import numerical_gradients, rel_error
 from rnnlab.nn import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 
 N, T, D, H = 2, 4, 3, 3
 
 
-def sig(a):
-    return 1.0 / (1.0 + math.exp(-a))
-
-
 def params(rng, scale=0.5):
-    return (
-        rng.standard_normal((N, T, D)),
-        rng.standard_normal((N, H)),
-        scale * rng.standard_normal((D, 3 * H)),
-        scale * rng.standard_normal((H, 3 * H)),
-        scale * rng.standard_normal(3 * H),
-    )
-
-
-def numerical(f, args, dout):
-    return [numerical_gradient(lambda _: f(*args), a, dout) for a in args]
+    return recurrent_inputs(rng, 3, N, T, D, H, scale)
 
 
 def one_unit_step(x, h_prev, wx, wh, b):
@@ -77,7 +64,7 @@ def test_step_gradients():
     h, cache = gru_step_forward(*args)
     dh = rng.standard_normal(h.shape)
     grads = gru_step_backward(dh, cache)
-    nums = numerical(lambda *a: gru_step_forward(*a)[0], args, dh)
+    nums = numerical_gradients(lambda *a: gru_step_forward(*a)[0], args, dh)
     for name, g, n in zip(["dx", "dh_prev", "dWx", "dWh", "db"], grads, nums, strict=True):
         assert g.shape == n.shape, name
         assert rel_error(g, n) < 1e-7, name
@@ -89,7 +76,7 @@ def test_sequence_gradients():
     h, cache = gru_forward(*args)
     dh = rng.standard_normal(h.shape)
     grads = gru_backward(dh, cache)
-    nums = numerical(lambda *a: gru_forward(*a)[0], args, dh)
+    nums = numerical_gradients(lambda *a: gru_forward(*a)[0], args, dh)
     for name, g, n in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums, strict=True):
         assert g.shape == n.shape, name
         assert rel_error(g, n) < 1e-7, name

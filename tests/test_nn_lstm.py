@@ -4,29 +4,16 @@ import math
 
 import numpy as np
 import pytest
+from nn_helpers import recurrent_inputs, sig
 
-from rnnlab.gradcheck import numerical_gradient, rel_error
+from rnnlab.gradcheck import numerical_gradients, rel_error
 from rnnlab.nn import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 
 N, T, D, H = 2, 4, 3, 3
 
 
-def sig(a):
-    return 1.0 / (1.0 + math.exp(-a))
-
-
 def params(rng, scale=0.5):
-    return (
-        rng.standard_normal((N, T, D)),
-        rng.standard_normal((N, H)),
-        scale * rng.standard_normal((D, 4 * H)),
-        scale * rng.standard_normal((H, 4 * H)),
-        scale * rng.standard_normal(4 * H),
-    )
-
-
-def numerical(f, args, dout):
-    return [numerical_gradient(lambda _: f(*args), a, dout) for a in args]
+    return recurrent_inputs(rng, 4, N, T, D, H, scale)
 
 
 def one_unit_step(x, h_prev, c_prev, wx, wh, b):
@@ -101,7 +88,7 @@ def test_step_gradients():
 
     grads = lstm_step_backward(dh, dc, cache)
     dx, dh_prev, dc_prev, dWx, dWh, db = grads
-    nums = numerical(f, args, np.stack([dh, dc]))
+    nums = numerical_gradients(f, args, np.stack([dh, dc]))
     for name, g, n in zip(["dx", "dh_prev", "dc_prev", "dWx", "dWh", "db"], grads, nums, strict=True):
         assert g.shape == n.shape, name
         assert rel_error(g, n) < 1e-7, name
@@ -114,7 +101,7 @@ def test_sequence_gradients():
     dh = rng.standard_normal(h.shape)
     grads = lstm_backward(dh, cache)
     assert len(grads) == 5
-    nums = numerical(lambda *a: lstm_forward(*a)[0], args, dh)
+    nums = numerical_gradients(lambda *a: lstm_forward(*a)[0], args, dh)
     for name, g, n in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums, strict=True):
         assert g.shape == n.shape, name
         assert rel_error(g, n) < 1e-7, name
@@ -135,7 +122,7 @@ def test_sequence_gradients_with_initial_and_final_cell_state():
     dout = rng.standard_normal(out.shape)
     _, cache = lstm_forward(x, h0, Wx, Wh, b, c0=c0)
     grads = lstm_backward(dout[:, :T], cache, dcT=dout[:, T], return_dc0=True)
-    nums = numerical(f, args, dout)
+    nums = numerical_gradients(f, args, dout)
     for name, g, n in zip(["dx", "dh0", "dWx", "dWh", "db", "dc0"], grads, nums, strict=True):
         assert rel_error(g, n) < 1e-7, name
 

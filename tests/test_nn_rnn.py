@@ -4,25 +4,16 @@ import math
 
 import numpy as np
 import pytest
+from nn_helpers import recurrent_inputs
 
-from rnnlab.gradcheck import numerical_gradient, rel_error
+from rnnlab.gradcheck import numerical_gradient, numerical_gradients, rel_error
 from rnnlab.nn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 N, T, D, H = 2, 4, 3, 5
 
 
 def params(rng, scale=0.5):
-    return (
-        rng.standard_normal((N, T, D)),
-        rng.standard_normal((N, H)),
-        scale * rng.standard_normal((D, H)),
-        scale * rng.standard_normal((H, H)),
-        scale * rng.standard_normal(H),
-    )
-
-
-def numerical(f, args, dout):
-    return [numerical_gradient(lambda _: f(*args), a, dout) for a in args]
+    return recurrent_inputs(rng, 1, N, T, D, H, scale)
 
 
 def test_step_forward_hand_worked_tanh():
@@ -54,7 +45,7 @@ def test_step_gradients(activation):
     h, cache = rnn_step_forward(*args, activation=activation)
     dh = rng.standard_normal(h.shape)
     grads = rnn_step_backward(dh, cache)
-    nums = numerical(lambda *a: rnn_step_forward(*a, activation=activation)[0], args, dh)
+    nums = numerical_gradients(lambda *a: rnn_step_forward(*a, activation=activation)[0], args, dh)
     for name, g, n in zip(["dx", "dh_prev", "dWx", "dWh", "db"], grads, nums, strict=True):
         assert g.shape == n.shape, name
         assert rel_error(g, n) < 1e-7, name
@@ -67,7 +58,7 @@ def test_sequence_gradients(activation):
     h, cache = rnn_forward(*args, activation=activation)
     dh = rng.standard_normal(h.shape)
     grads = rnn_backward(dh, cache)
-    nums = numerical(lambda *a: rnn_forward(*a, activation=activation)[0], args, dh)
+    nums = numerical_gradients(lambda *a: rnn_forward(*a, activation=activation)[0], args, dh)
     for name, g, n in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums, strict=True):
         assert g.shape == n.shape, name
         assert rel_error(g, n) < 1e-7, name
