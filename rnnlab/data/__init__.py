@@ -1,5 +1,23 @@
-"""Data generators: synthetic series for forecasting and the fixed-window view used by memoryless models."""
+"""Data generated in code: time series and windows (01), the adding and copy tasks (05), numbers-in-words
+text and character vocabularies (03, 04)."""
 
 from rnnlab.data.series import AR2_COEFS, ar_series, mackey_glass, make_windows, noisy_sine
+from rnnlab.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task
+from rnnlab.data.text import build_vocab, decode, encode, number_to_words, numbers_corpus, one_hot
 
-__all__ = ["AR2_COEFS", "ar_series", "mackey_glass", "make_windows", "noisy_sine"]
+__all__ = [
+    "ADDING_BASELINE_MSE",
+    "AR2_COEFS",
+    "adding_problem",
+    "ar_series",
+    "build_vocab",
+    "copy_task",
+    "decode",
+    "encode",
+    "mackey_glass",
+    "make_windows",
+    "noisy_sine",
+    "number_to_words",
+    "numbers_corpus",
+    "one_hot",
+]

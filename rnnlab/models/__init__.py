@@ -1,6 +1,10 @@
-"""Models built from rnnlab.nn layers: autoregressive baselines and the fixed-window MLP."""
+"""Models of the notebooks: autoregressive baselines and the window MLP (01), linear dynamical systems and
+HMMs (02), the character-level RNN language model trained with truncated BPTT (04)."""
 
 from rnnlab.models.autoregressive import ar_predict, fit_ar, forecast, forecast_errors
+from rnnlab.models.char_rnn import char_rnn_loss, init_char_rnn, tbptt_step
+from rnnlab.models.hmm import casino_hmm, hmm_brute_force, hmm_forward, sample_hmm, viterbi
+from rnnlab.models.lds import kalman_filter, kalman_step, simulate_lds
 from rnnlab.models.window_mlp import (
     init_window_mlp,
     train_window_mlp,
@@ -10,11 +14,22 @@ from rnnlab.models.window_mlp import (
 
 __all__ = [
     "ar_predict",
+    "casino_hmm",
+    "char_rnn_loss",
     "fit_ar",
     "forecast",
     "forecast_errors",
+    "hmm_brute_force",
+    "hmm_forward",
+    "init_char_rnn",
     "init_window_mlp",
+    "kalman_filter",
+    "kalman_step",
+    "sample_hmm",
+    "simulate_lds",
+    "tbptt_step",
     "train_window_mlp",
+    "viterbi",
     "window_mlp_backward",
     "window_mlp_forward",
 ]
