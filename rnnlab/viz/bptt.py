@@ -20,6 +20,7 @@ from rnnlab.init import recurrent_weights
 from rnnlab.nn.activations import softmax
 from rnnlab.nn.rnn import RNNCache, RNNStepCache, rnn_forward, rnn_step_backward
 from rnnlab.train import sample
+from rnnlab.viz._widgets import explorer
 
 SIGNALS = ("every step", "last step")
 
@@ -141,6 +142,7 @@ def plot_loss_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], *, ax=Non
     return ax
 
 
+@explorer
 def truncation_explorer(*, T: int = 20, H: int = 16, N: int = 8, seed: int = 0):
     """Widget: truncation length k and teaching signal; see which past states still receive gradient.
 
@@ -187,6 +189,7 @@ def truncation_explorer(*, T: int = 20, H: int = 16, N: int = 8, seed: int = 0):
     return widgets.VBox([widgets.HBox([k, signal]), output])
 
 
+@explorer
 def temperature_explorer(model, idx_to_char: list[str], *, prompt: str = "\n", n: int = 120, seed: int = 0):
     """Widget: a temperature slider and a prompt for a trained character-level language model.
 

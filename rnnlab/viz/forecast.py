@@ -12,6 +12,7 @@ import numpy as np
 from rnnlab._validate import check_count, check_float, check_shapes
 from rnnlab.data.series import make_windows
 from rnnlab.models.autoregressive import ar_predict, fit_ar, forecast, forecast_errors
+from rnnlab.viz._widgets import explorer
 
 
 def plot_series(series: np.ndarray, *, ax=None, title: str | None = None):
@@ -68,6 +69,7 @@ def plot_horizon_errors(errors: dict[str, dict[int, float]], *, ax=None):
     return ax
 
 
+@explorer
 def ar_order_explorer(series: np.ndarray, *, max_p: int = 20, horizons=(1, 4, 16, 64)):
     """Widget: choose the AR order p and the horizon k; see the fit and the k-step forecast.
 

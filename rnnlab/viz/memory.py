@@ -12,6 +12,7 @@ import numpy as np
 from rnnlab._validate import check_float, check_int, check_positive, check_shapes
 from rnnlab.models.hmm import casino_hmm, hmm_forward
 from rnnlab.models.lds import kalman_filter
+from rnnlab.viz._widgets import explorer
 from rnnlab.viz.forecast import _axes
 
 
@@ -59,6 +60,7 @@ def plot_casino(states, obs, curves=None, *, ax=None):
     return ax
 
 
+@explorer
 def kalman_explorer(z, x, *, q_true: float, r_true: float):
     """Widget: the noise variances q and r the Kalman filter assumes, against a 1-d random walk seen in noise.
 
@@ -91,6 +93,7 @@ def kalman_explorer(z, x, *, q_true: float, r_true: float):
     return widgets.VBox([widgets.HBox([q, r]), output])
 
 
+@explorer
 def stickiness_explorer(states, obs):
     """Widget: how sticky the casino filter believes the dice are, against rolls with known dice.
 

@@ -14,6 +14,7 @@ import numpy as np
 from rnnlab._validate import check_count, check_float, check_positive, check_shapes
 from rnnlab.analysis import ACTIVATIONS, activation_derivatives, cosine, grad_norms_through_time, random_rnn_problem
 from rnnlab.optim import clip_grad_norm, clip_grad_value
+from rnnlab.viz._widgets import explorer
 
 
 def plot_grad_norms(curves: dict[str, np.ndarray], *, ax=None, title: str | None = None):
@@ -73,6 +74,7 @@ def plot_clipping(g: np.ndarray, threshold: float, *, ax=None):
     return ax
 
 
+@explorer
 def gradient_explorer(*, N: int = 8, D: int = 4, H: int = 64, max_T: int = 200, seed: int = 0):
     """Widget: spectral radius, activation, sequence length T and input scale; see the probe live.
 

@@ -14,6 +14,7 @@ import numpy as np
 from rnnlab._validate import check_count, check_float, check_nonnegative, check_shapes
 from rnnlab.init import orthogonal
 from rnnlab.nn.rnn import rnn_forward
+from rnnlab.viz._widgets import explorer
 
 _COLORS = {"x": "#f4c7c3", "h": "#c8e6c9", "y": "#bbdefb"}
 _ROWS = {"x": 0.0, "h": 1.0, "y": 2.0}
@@ -204,6 +205,7 @@ def fading_memory(x: np.ndarray, *, radius: float, scale: float, H: int = 8, see
     return h[0], np.linalg.norm(h[0] - h[1], axis=1)
 
 
+@explorer
 def hidden_state_explorer(*, T: int = 60, H: int = 8, seed: int = 0):
     """Widget: the hidden states of the tanh RNN of ``fading_memory`` over T steps.
 
