@@ -1,0 +1,326 @@
+"""Grade one submission (a worker process of the batch grader).
+
+    python -m rnnlab.grading.runner JOB.json
+
+Two sandboxed kernels per submission. The *student kernel* runs the assembled notebook (see assemble.py) cell by
+cell, except the test cells. Each test cell runs, at its place in the notebook, in the *judge kernel*: it has run
+only the instructor's setup cells, and the student's functions are proxies into the student kernel (wire.py), so
+the comparisons use the instructor's numpy, builtins and rnnlab.checks whatever the student replaced in their
+own kernel. A test scores its points when it runs without an exception in the judge.
+
+Per-cell timeouts interrupt the cell (a kernel that ignores the interrupt is killed); a notebook timeout stops
+the run. When the student kernel dies, the tests already judged keep their scores and the later ones score 0
+with the reason. Captured outputs are capped. The worker writes ``result.json`` (score and reason per test) and
+``notebook.ipynb`` (the feedback notebook: release sources, so no hidden test, and the judge's messages as the
+test cells' outputs) into the job's output folder; only the parent process touches the gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+
+from rnnlab.grading import assemble, sandbox
+
+CELL_OUTPUT_CAP = 1024 * 1024
+NOTEBOOK_OUTPUT_CAP = 8 * 1024 * 1024
+TRUNCATED = "\n[output truncated by the grader]\n"
+
+
+@dataclass
+class CellRun:
+    status: str = "ok"  # ok, error, timeout, died
+    outputs: list = field(default_factory=list)
+    ename: str = ""
+    evalue: str = ""
+
+
+class Kernel:
+    """An ipykernel in the sandbox, driven over Unix sockets."""
+
+    def __init__(self, name, runtime: Path, workdir: Path, rw, ro, uid_gid, sandboxed, limits, umask=0o077):
+        self.name = name
+        self.connection_file = runtime / f"{name}.json"
+        write_connection_file(str(self.connection_file), transport="ipc", ip=str(runtime / name))
+        if uid_gid is not None:  # the kernel may create its sockets here but not replace the connection file
+            os.chown(runtime, 0, uid_gid[1])
+            runtime.chmod(0o1770)
+            os.chown(self.connection_file, 0, uid_gid[1])
+            self.connection_file.chmod(0o640)
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection_file)]
+        cmd = sandbox.command(argv, workdir, [runtime, *rw], ro, uid_gid, sandboxed)
+        home = runtime / "home"
+        home.mkdir(exist_ok=True)
+        sandbox.chown_tree(home, *(uid_gid or (None, None)))
+        self.log = runtime.parent / f"{name}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=workdir, env=sandbox.kernel_env(home, sandboxed), stdin=subprocess.DEVNULL,
+                stdout=log, stderr=log, preexec_fn=sandbox.preexec(limits), umask=umask, start_new_session=True,
+            )
+        self.client = BlockingKernelClient()
+        self.client.load_connection_file(str(self.connection_file))
+        self.client.start_channels()
+        try:
+            self.client.wait_for_ready(timeout=90)
+        except RuntimeError as err:
+            tail = self.log.read_bytes()[-1500:].decode(errors="replace")
+            raise RuntimeError(f"the {name} kernel did not start: {err}\n{tail}") from None
+        self.output_budget = NOTEBOOK_OUTPUT_CAP
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def run(self, code: str, timeout: float) -> CellRun:
+        """Execute ``code``; collect capped outputs; interrupt (then kill) after ``timeout`` seconds."""
+        result = CellRun()
+        if not self.alive():
+            return CellRun("died")
+        msg_id = self.client.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+        deadline = time.monotonic() + timeout
+        cell_budget = CELL_OUTPUT_CAP
+        interrupted = False
+        while True:
+            if not self.alive():
+                result.status = "died"
+                return result
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if interrupted:
+                    self.kill()
+                    result.status = "died" if result.status != "timeout" else "timeout"
+                    return result
+                self._interrupt()
+                interrupted = True
+                result.status = "timeout"
+                deadline = time.monotonic() + 5
+                continue
+            try:
+                msg = self.client.get_iopub_msg(timeout=min(remaining, 0.25))
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "status" and content.get("execution_state") == "idle":
+                return result
+            if kind == "error" and result.status == "ok":
+                result.status = "error"
+                result.ename, result.evalue = str(content.get("ename", "")), str(content.get("evalue", ""))
+            if kind in ("stream", "error", "display_data", "execute_result"):
+                cell_budget = self._keep(result.outputs, msg, cell_budget)
+
+    def _keep(self, outputs: list, msg: dict, cell_budget: int) -> int:
+        size = len(json.dumps(msg["content"]))
+        budget = min(cell_budget, self.output_budget)
+        if size > budget:
+            if budget > 0 or not (outputs and outputs[-1].get("text") == TRUNCATED):
+                outputs.append(nbformat.v4.new_output("stream", name="stdout", text=TRUNCATED))
+            self.output_budget -= budget
+            return 0
+        self.output_budget -= size
+        content = dict(msg["content"])
+        content.pop("transient", None)
+        if msg["msg_type"] == "stream" and outputs and outputs[-1].get("name") == content.get("name") \
+                and outputs[-1].get("text") != TRUNCATED:
+            outputs[-1]["text"] += content.get("text", "")
+        else:
+            outputs.append(nbformat.v4.output_from_msg(msg))
+        return cell_budget - size
+
+    def _interrupt(self) -> None:
+        self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+
+    def kill(self) -> None:
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.kill()
+
+
+def grade(job: dict) -> dict:
+    """Grade the submission described by ``job``; return the result and write the feedback notebook."""
+    out = Path(job["out"])
+    source = nbformat.read(job["source"], as_version=4)
+    release = nbformat.read(job["release"], as_version=4)
+    tests = assemble.test_sources(source)
+    points = {gid: float(c.metadata["nbgrader"]["points"]) for c in release.cells if assemble.is_test(c)
+              for gid in [c.metadata["nbgrader"]["grade_id"]]}
+    student_nb, problem = _read_student(Path(job["submission"]), job["notebook"])
+    if student_nb is None:
+        built = assemble.Assembled(_blank(release), [problem])
+        verdicts = {gid: (0.0, problem) for gid in tests}
+        outputs = {gid: [] for gid in tests}
+    else:
+        built = assemble.assemble(release, student_nb)
+        verdicts, outputs = _run(job, built.nb, source, tests, points)
+    for cell in built.nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in verdicts:
+            score, reason = verdicts[gid]
+            cell.outputs = outputs.get(gid, [])
+            if score < points[gid]:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename="Failed", evalue=reason, traceback=[f"Failed: {reason}"]))
+    nbformat.write(built.nb, out / "notebook.ipynb")
+    result = {
+        "tests": {gid: {"score": verdicts[gid][0], "max": points[gid], "reason": verdicts[gid][1]} for gid in tests},
+        "notes": built.notes,
+    }
+    (out / "result.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def _read_student(folder: Path, notebook: str):
+    """(notebook, None) or (None, the reason it cannot be graded)."""
+    path = folder / notebook
+    if not path.is_file():
+        found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        listing = ", ".join(found) if found else "the folder is empty"
+        return None, f"no notebook named {notebook} in the submission ({listing})"
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises many types (JSON, validation, encoding) for a broken file
+        return None, f"{notebook} could not be read ({type(err).__name__}: {str(err)[:200]})"
+    return nb, None
+
+
+def _blank(release):
+    nb = nbformat.from_dict(release)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def _run(job, nb, source, tests, points):
+    limits = sandbox.Limits(cpu_seconds=int(job["notebook_timeout"]) + 30)
+    sandboxed = job["sandboxed"]
+    slot = job["slot"]
+    student_id = (sandbox.uid_for(slot, 0), sandbox.gid_for(slot))
+    judge_id = (sandbox.uid_for(slot, 1), sandbox.gid_for(slot))
+    student_id = None if student_id[0] is None else student_id
+    judge_id = None if judge_id[0] is None else judge_id
+    cell_timeout = float(job["cell_timeout"])
+    scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
+    scratch.chmod(0o755)
+    verdicts: dict[str, tuple[float, str]] = {}
+    outputs: dict[str, list] = {}
+    student = judge = None
+    try:
+        work = scratch / "work"
+        shutil.copytree(job["submission"], work, symlinks=True)
+        srt, jrt = scratch / "student", scratch / "judge"
+        srt.mkdir()
+        jrt.mkdir()
+        sandbox.chown_tree(work, *(student_id or (None, None)))
+        student_limits = sandbox.Limits(cpu_seconds=limits.cpu_seconds,
+                                        processes=sandbox.process_limit(student_id))
+        student = Kernel("student", srt, work, [work], [], student_id, sandboxed, student_limits, umask=0o007)
+        judge = Kernel("judge", jrt, jrt, [srt], [], judge_id, sandboxed,
+                       sandbox.Limits(cpu_seconds=limits.cpu_seconds, processes=sandbox.process_limit(judge_id)))
+        boot = judge.run(
+            "import rnnlab.grading.wire as __rnnlab_wire\n"
+            f"__rnnlab_wire.judge_init({str(student.connection_file)!r}, {cell_timeout!r})\n"
+            + "\n".join(assemble.setup_sources(source)), 120)
+        if boot.status != "ok":
+            raise RuntimeError(f"the judge kernel could not start: {boot.ename}: {boot.evalue}")
+        names = assemble.defined_names(source)
+        verdicts, outputs = _run_cells(nb, student, judge, tests, points, names, cell_timeout,
+                                       time.monotonic() + float(job["notebook_timeout"]))
+    finally:
+        for kernel in (student, judge):
+            if kernel is not None:
+                kernel.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return verdicts, outputs
+
+
+def _run_cells(nb, student, judge, tests, points, names, cell_timeout, deadline):
+    verdicts: dict[str, tuple[float, str]] = {}
+    outputs: dict[str, list] = {}
+    stopped = ""  # why the remaining tests are not run
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        label = f"cell `{gid}`" if gid else "one of your own cells"
+        if stopped:
+            if gid in tests:
+                verdicts[gid] = (0.0, stopped)
+            continue
+        if time.monotonic() > deadline:
+            stopped = "not run: the notebook took longer than its time limit"
+            if gid in tests:
+                verdicts[gid] = (0.0, stopped)
+            continue
+        if gid in tests:
+            verdicts[gid], outputs[gid] = _judge(judge, student, gid, tests[gid], points[gid], names, cell_timeout)
+            if not student.alive():
+                stopped = f"not run: your kernel died during test `{gid}`"
+            continue
+        run = student.run(cell.source, min(cell_timeout, max(deadline - time.monotonic(), 1)))
+        cell.outputs = run.outputs
+        if run.status == "timeout":
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stdout", text=f"\n[interrupted by the grader after {cell_timeout:g} s]\n"))
+        if run.status == "died" or not student.alive():
+            if run.status == "timeout":
+                stopped = f"not run: your kernel ignored the interrupt at the time limit in {label} and was stopped"
+            else:
+                stopped = f"not run: your kernel died in {label} (os._exit, a kill or a crash)"
+    return verdicts, outputs
+
+
+def _judge(judge, student, gid, code, points, names, cell_timeout):
+    """Run test ``gid`` in the judge kernel; return ((score, reason), the outputs to show the student)."""
+    run = judge.run(f"__rnnlab_wire.bind(globals(), {names!r})\n" + code, cell_timeout + 30)
+    shown = [o for o in run.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout"]
+    if run.status == "ok":
+        return (points, ""), shown
+    if not student.alive() or run.ename == "StudentKernelDied":
+        return (0.0, "your kernel died while the test called your function (os._exit, a kill or a crash)"), shown
+    if run.status in ("timeout", "died"):
+        if not judge.alive() or run.status == "died":
+            raise RuntimeError(f"the judge kernel failed during test `{gid}`")
+        reason = "timed out (an infinite loop?)"
+    elif run.ename == "StudentTimeout":
+        reason = f"your function did not return within {cell_timeout:g} s (an infinite loop?)"
+        _recover(student)
+    else:
+        first = run.evalue.strip().splitlines()[0] if run.evalue.strip() else ""
+        reason = f"{run.ename}: {first}" if first else run.ename
+    return (0.0, reason[:500]), shown
+
+
+def _recover(student) -> None:
+    """Interrupt a student kernel stuck in a call from the judge; kill it if it does not come back."""
+    student._interrupt()
+    probe = student.run("pass", 10)
+    if probe.status != "ok":
+        student.kill()
+
+
+def main(argv: list[str]) -> int:
+    job = json.loads(Path(argv[0]).read_text())
+    grade(job)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

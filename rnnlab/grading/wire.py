@@ -1,0 +1,293 @@
+"""Calling a student's functions from the trusted judge kernel, with plain data on the wire.
+
+The hidden tests never run in the student's kernel: anything there (numpy, builtins, rnnlab.checks, IPython's
+input transformers, the test's own ``_allclose``) can be replaced by the student. They run in a separate *judge*
+kernel that has executed only the instructor's setup cells. There each function an answer cell defines is a
+``StudentFunction`` proxy: calling it sends the arguments to the student's kernel (``serve`` runs the function
+there) and returns the result decoded into plain Python and numpy data (numbers, strings, None, tuples, lists,
+dicts and numeric arrays, nothing else). A student can therefore only choose what their function returns, which
+is exactly what the tests judge: no object from their kernel reaches the comparison (no ``__eq__``,
+``__array_function__`` or ``__bool__`` of theirs ever runs in the judge).
+
+``assert_not_delegating`` (rnnlab.checks) watches the student's call for the library's implementation with
+``sys.setprofile``; for a proxy the watch runs inside the student's kernel. That is an honesty check, not a
+security boundary (a student can also copy the library's source), but it catches a plain import or wrapper.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import json
+import sys
+import time
+
+import numpy as np
+
+MIME = "application/x-rnnlab-call+json"
+MAX_DEPTH = 20
+MAX_PAYLOAD = 64 * 2**20
+_KINDS = "biufc"  # numeric and boolean dtypes only
+
+
+class StudentKernelDied(BaseException):
+    """The student's kernel died while one of its functions was being called."""
+
+
+class StudentTimeout(BaseException):
+    """A call to a student's function did not return in time."""
+
+
+class StudentRaised(Exception):
+    """The student's function raised an exception that is not a builtin one (its type name is in the message)."""
+
+
+def encode(value, depth: int = 0):
+    """JSON-ready form of plain data; anything else raises TypeError."""
+    if depth > MAX_DEPTH:
+        raise TypeError("data nested too deeply")
+    if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, float) and not np.isfinite(value):
+            return {"float": repr(value)}
+        return value
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in _KINDS:
+            raise TypeError(f"arrays of dtype {value.dtype} cannot be graded")
+        arr = np.ascontiguousarray(value)
+        data = base64.b64encode(arr.tobytes()).decode("ascii")
+        return {"nd": arr.dtype.str, "shape": list(arr.shape), "data": data, "scalar": value.ndim == 0}
+    if isinstance(value, tuple):
+        return {"tuple": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return {"list": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("only dicts with string keys can be graded")
+        return {"dict": [[k, encode(v, depth + 1)] for k, v in value.items()]}
+    raise TypeError(f"a {type(value).__name__} cannot be graded")
+
+
+def decode(obj, depth: int = 0):
+    """Inverse of ``encode``; builds only plain data whatever ``obj`` holds."""
+    if depth > MAX_DEPTH:
+        raise ValueError("data nested too deeply")
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if not isinstance(obj, dict) or len(obj) == 0:
+        raise ValueError("malformed data")
+    if "float" in obj:
+        return float(str(obj["float"]))
+    if "nd" in obj:
+        dtype = np.dtype(str(obj["nd"]))
+        if dtype.kind not in _KINDS:
+            raise ValueError(f"dtype {dtype} not allowed")
+        shape = tuple(int(n) for n in obj["shape"])
+        arr = np.frombuffer(base64.b64decode(str(obj["data"])), dtype=dtype).reshape(shape).copy()
+        return arr[()] if obj.get("scalar") else arr
+    if "tuple" in obj:
+        return tuple(decode(v, depth + 1) for v in obj["tuple"])
+    if "list" in obj:
+        return [decode(v, depth + 1) for v in obj["list"]]
+    if "dict" in obj:
+        return {str(k): decode(v, depth + 1) for k, v in obj["dict"]}
+    raise ValueError("malformed data")
+
+
+# ---- student side: runs in the student's kernel -------------------------------------------------------------
+
+
+def serve(namespace: dict, request: str) -> None:
+    """Run one request from the judge in the student's kernel and publish the encoded reply."""
+    from IPython.display import publish_display_data
+
+    req = json.loads(request)
+    if req["op"] == "describe":
+        reply = {name: _describe(namespace, name) for name in req["names"]}
+    else:
+        reply = _call(namespace[req["name"]], decode(req["args"]), req.get("watch"))
+    publish_display_data({MIME: reply})
+
+
+def _describe(namespace: dict, name: str):
+    if name not in namespace:
+        return {"kind": "missing"}
+    value = namespace[name]
+    if callable(value):
+        return {"kind": "function"}
+    try:
+        return {"kind": "value", "value": encode(value)}
+    except TypeError:
+        return {"kind": "opaque", "type": type(value).__name__}
+
+
+def _call(fn, args, watch):
+    seen = []
+    previous = sys.getprofile()
+    if watch:
+        target = tuple(watch)
+
+        def profile(frame, event, arg):
+            code = frame.f_code
+            if event == "call" and (code.co_filename, code.co_firstlineno, code.co_name) == target:
+                seen.append(True)
+
+    try:
+        if watch:
+            sys.setprofile(profile)
+        try:
+            result = fn(*args)
+        finally:
+            if watch:
+                sys.setprofile(previous)
+    except BaseException as err:  # noqa: B036  (every failure of student code is reported to the judge)
+        return {"raised": type(err).__name__, "message": str(err)[:2000], "line": _student_line(err)}
+    try:
+        return {"result": encode(result), "delegated": bool(seen)}
+    except TypeError as err:
+        return {"raised": "TypeError", "message": f"the result cannot be graded: {err}", "line": ""}
+
+
+def _student_line(err: BaseException) -> str:
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename.startswith("<ipython-input")
+              or "ipykernel_" in f.filename]
+    if not frames or not frames[-1].line:
+        return ""
+    return f" (at line {frames[-1].lineno}: `{frames[-1].line}`)"
+
+
+# ---- judge side: runs in the judge kernel -----------------------------------------------------------------
+
+
+class StudentKernel:
+    """A client of the student's kernel used by the proxies in the judge."""
+
+    def __init__(self, connection_file: str, call_timeout: float):
+        from jupyter_client import BlockingKernelClient
+
+        self.call_timeout = call_timeout
+        self.client = BlockingKernelClient()
+        self.client.load_connection_file(connection_file)
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+
+    def request(self, req: dict) -> dict:
+        """Send ``req`` to ``serve`` in the student's kernel; return its decoded JSON reply."""
+        code = f"__import__('rnnlab.grading.wire', fromlist=['serve']).serve(globals(), {json.dumps(json.dumps(req))})"
+        if len(code) > MAX_PAYLOAD:
+            raise StudentRaised("the arguments are too large to send")
+        msg_id = self.client.execute(code, silent=False, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + self.call_timeout
+        reply = None
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StudentTimeout(f"your function did not return within {self.call_timeout:g} s")
+            try:
+                msg = self.client.get_iopub_msg(timeout=min(remaining, 0.5))
+            except Exception as err:  # queue.Empty; the kernel may be gone
+                if type(err).__name__ != "Empty":
+                    raise
+                if not self.client.is_alive():
+                    raise StudentKernelDied("your kernel died while your function was running") from None
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "display_data" and MIME in msg["content"].get("data", {}):
+                reply = msg["content"]["data"][MIME]
+            elif kind == "error" and reply is None:
+                ename, evalue = msg["content"].get("ename", "Error"), msg["content"].get("evalue", "")
+                reply = {"raised": str(ename), "message": str(evalue)[:2000], "line": ""}
+            elif kind == "status" and msg["content"].get("execution_state") == "idle":
+                break
+        if not isinstance(reply, dict):
+            raise StudentRaised("your kernel sent no result (did your code replace the kernel's display?)")
+        return reply
+
+
+class StudentFunction:
+    """Stands for the function ``name`` defined in the student's kernel."""
+
+    def __init__(self, kernel: StudentKernel, name: str):
+        self._kernel = kernel
+        self.__name__ = self.__qualname__ = name
+
+    def __repr__(self) -> str:
+        return f"<your function {self.__name__}>"
+
+    def __call__(self, *args, **kwargs):
+        return self.call_watched(None, *args, **kwargs)[0]
+
+    def call_watched(self, library_fn, *args, **kwargs):
+        """Call the student's function; return (result, whether ``library_fn`` ran during the call)."""
+        if kwargs:
+            raise TypeError("keyword arguments are not supported by the grader")
+        watch = None
+        if library_fn is not None:
+            code = library_fn.__code__
+            watch = [code.co_filename, code.co_firstlineno, code.co_name]
+        reply = self._kernel.request({"op": "call", "name": self.__name__, "args": encode(args), "watch": watch})
+        if "raised" in reply:
+            raise _rebuild(str(reply["raised"]), str(reply["message"]) + str(reply.get("line", "")))
+        return decode(reply["result"]), bool(reply.get("delegated"))
+
+
+def _rebuild(name: str, message: str) -> BaseException:
+    """An exception of the builtin type ``name`` (never BaseException-only types), else StudentRaised."""
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(message)
+        except TypeError:
+            pass
+    return StudentRaised(f"{name}: {message}")
+
+
+_judge: dict = {}
+
+
+def judge_init(connection_file: str, call_timeout: float) -> None:
+    """Connect the judge kernel to the student's kernel and make delegation checks proxy-aware."""
+    from rnnlab.checks import _common
+
+    _judge["kernel"] = StudentKernel(connection_file, call_timeout)
+    original = _common.assert_not_delegating
+
+    def assert_not_delegating(student_fn, library_fn, *args, **kwargs):
+        __tracebackhide__ = True
+        if not isinstance(student_fn, StudentFunction):
+            return original(student_fn, library_fn, *args, **kwargs)
+        name = student_fn.__name__
+        try:
+            result, delegated = student_fn.call_watched(library_fn, *args, **kwargs)
+        except NotImplementedError:
+            _common.fail(f"`{name}(...)` is not implemented yet: replace `raise NotImplementedError()` with your code")
+        except Exception as err:
+            _common.fail(f"calling `{name}(...)` raised {type(err).__name__}: {err}")
+        if delegated:
+            _common.fail(
+                f"`{name}` calls rnnlab's own `{library_fn.__name__}`: write the computation yourself "
+                "instead of importing or calling the library version"
+            )
+        return result
+
+    _common.assert_not_delegating = assert_not_delegating
+
+
+def bind(namespace: dict, names: list[str]) -> None:
+    """Bind in ``namespace`` what each answer name currently is in the student's kernel."""
+    kernel = _judge["kernel"]
+    reply = kernel.request({"op": "describe", "names": names})
+    for name in names:
+        info = reply.get(name, {"kind": "missing"}) if isinstance(reply, dict) else {"kind": "missing"}
+        namespace.pop(name, None)
+        if info.get("kind") == "function":
+            namespace[name] = StudentFunction(kernel, name)
+        elif info.get("kind") == "value":
+            namespace[name] = decode(info["value"])
+        elif info.get("kind") == "opaque":
+            namespace[name] = f"<a {info.get('type')} object>"

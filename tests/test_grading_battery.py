@@ -1,0 +1,221 @@
+"""The hardened grader on a battery of hostile and broken submissions, graded in one batch by the real CLI.
+
+Every kind in tests/hostile/ is one student; the batch runs once per session (module fixture) with two workers
+and short timeouts, and the tests below assert each student's exact score and reason per test cell, the
+gradebook, grades.csv, leak-free feedback, the sandbox's effects, and resumability.
+"""
+
+import csv
+import fcntl
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import nbformat
+import pytest
+from course_tools import ROOT, answer_cells, copy_course, nbgrader, read, release_path, solution_path, tool_env
+from hostile import memoryless_models as battery
+from nbgrader.api import Gradebook
+
+from rnnlab.grading import sandbox
+
+A = battery.ASSIGNMENT
+CELL_TIMEOUT = 10
+POINTS = {"make_windows_test": 1.0, "fit_ar_test": 2.0, "window_mlp_forward_test": 2.0, "window_mlp_backward_test": 3.0}
+SANDBOX_PROBLEM = sandbox.probe()
+pytestmark = pytest.mark.slow
+
+
+def grader(course, *args, env=None):
+    return subprocess.run([sys.executable, "-m", "rnnlab.grading", *args], cwd=course, env=env or tool_env(),
+                          capture_output=True, text=True, timeout=900)
+
+
+def write_submission(course, student, files):
+    folder = course / "submitted" / student / A
+    folder.mkdir(parents=True)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            nbformat.write(content, folder / name)
+
+
+def build(course, release, solution, kinds, ctx):
+    for student, (how, _) in kinds.items():
+        if how == "unanswered":
+            files = {battery.NB: release}
+        elif callable(how):
+            files = how(release, solution, ctx)
+        else:
+            nb = nbformat.from_dict(release)
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if gid in solution:
+                    cell.source = how.get(gid, solution[gid])
+            files = {battery.NB: nb}
+        write_submission(course, student, files)
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that records whether anyone connected."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The battery graded once per session: the first xdist worker grades, the others wait for its result."""
+    if SANDBOX_PROBLEM and os.environ.get("RNNLAB_REQUIRE_SANDBOX") != "1":
+        pytest.skip(f"the battery needs bubblewrap: {SANDBOX_PROBLEM}")
+    shared = tmp_path_factory.getbasetemp().parent / "grading-battery"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "done.json").exists():
+            (shared / "done.json").write_text(json.dumps(run_battery(shared / "course")))
+    summary = json.loads((shared / "done.json").read_text())
+    course = shared / "course"
+    states = {s: json.loads((course / ".rnnlab-grading" / A / f"{s}.json").read_text()) for s in battery.KINDS}
+    return {"course": course, "states": states, **summary}
+
+
+def run_battery(course):
+    copy_course(course, [A])
+    nbgrader(course, "generate_assignment", A, "--force")
+    release = read(release_path(A, course))
+    solution = answer_cells(read(solution_path(A)))
+    listener = Listener()
+    build(course, release, solution, battery.KINDS, {"course": course, "port": listener.port})
+    start = time.perf_counter()
+    proc = grader(course, "autograde", A, "--workers", "2", "--cell-timeout", str(CELL_TIMEOUT),
+                  "--notebook-timeout", "150", "--require-sandbox")
+    elapsed = time.perf_counter() - start
+    listener.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for step in (("feedback", A), ("export",)):
+        done = grader(course, *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    return {"connections": listener.connections, "elapsed": elapsed}
+
+
+def expected(student):
+    failing = battery.KINDS[student][1]
+    reasons = {gid: reason.replace("{cell_timeout}", str(CELL_TIMEOUT)) for gid, reason in failing.items()}
+    return {gid: (0.0 if gid in failing else pts, reasons.get(gid, "")) for gid, pts in POINTS.items()}
+
+
+@pytest.mark.parametrize("student", sorted(battery.KINDS))
+def test_score_and_reason(graded, student):
+    tests = graded["states"][student]["tests"]
+    got = {gid: (t["score"], t["reason"]) for gid, t in tests.items()}
+    want = expected(student)
+    for gid, (score, reason) in want.items():
+        assert got[gid][0] == score, (student, gid, got[gid])
+        if student == "corrupt":  # the parser's own message follows
+            assert got[gid][1].startswith(reason + " (NotJSONError: "), (student, gid, got[gid])
+        else:
+            assert got[gid][1] == reason, (student, gid, got[gid])
+
+
+def test_correct_student_full_marks_in_same_batch(graded):
+    assert sum(t["score"] for t in graded["states"]["correct"]["tests"].values()) == 8.0
+
+
+def test_gradebook_and_csv_match_the_grader(graded):
+    course = graded["course"]
+    with open(course / "grades.csv") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert set(rows) == set(battery.KINDS)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in battery.KINDS:
+            want = {gid: score for gid, (score, _) in expected(student).items()}
+            nb = gb.find_submission_notebook(A, A, student)
+            assert {g.name: g.auto_score for g in nb.grades} == want, student
+            assert not any(g.needs_manual_grade for g in nb.grades), student
+            assert float(rows[student]["score"]) == sum(want.values()), student
+            assert float(rows[student]["max_score"]) == 8.0
+
+
+def test_feedback_shows_failures_but_no_hidden_tests(graded):
+    course = graded["course"]
+    hidden = [line.strip() for src in (c.source for c in read(solution_path(A)).cells)
+              for line in src.split("### BEGIN HIDDEN TESTS")[1:] for line in line.splitlines()[1:4] if line.strip()]
+    assert hidden
+    for student in battery.KINDS:
+        html = (course / "feedback" / student / A / f"{A}.html").read_text()
+        graded_nb = (course / "autograded" / student / A / f"{A}.ipynb").read_text()
+        assert "HIDDEN TESTS" not in html and "HIDDEN TESTS" not in graded_nb, student
+        for line in hidden:
+            assert line not in html and json.dumps(line)[1:-1] not in graded_nb, (student, line)
+    html = (course / "feedback" / "bias_bug" / A / f"{A}.html").read_text()
+    assert "check your first bias b1" in html  # the check's message for this student's bug
+
+
+def test_sandbox_kept_files_and_network_safe(graded):
+    course = graded["course"]
+    assert not list(course.rglob("PWNED"))
+    assert not os.path.exists("/tmp/PWNED")
+    assert graded["connections"] == 0
+    notebook = course / "autograded" / "prints_100mb" / A / f"{A}.ipynb"
+    assert notebook.stat().st_size < 10 * 2**20
+
+
+def test_repairs_are_reported(graded):
+    notes = {s: graded["states"][s]["notes"] for s in ("deleted_test", "edited_test", "split_duplicate")}
+    assert "test cell `make_windows_test` was missing and has been put back" in notes["deleted_test"]
+    assert "locked cell `fit_ar_test` was edited; the original was restored" in notes["edited_test"]
+    assert "a duplicate of locked cell `window_mlp_forward_test` was dropped" in notes["split_duplicate"]
+
+
+def test_rerun_is_resumable_and_force_regrades(graded):
+    course = graded["course"]
+    args = ("autograde", A, "--workers", "2", "--cell-timeout", str(CELL_TIMEOUT), "--notebook-timeout", "150")
+    again = grader(course, *args)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count(": up to date") == len(battery.KINDS)
+    (course / "submitted" / "bias_bug" / A / "notes.txt").write_text("changed")
+    changed = grader(course, *args, "--student", "bias_bug", "--student", "correct")
+    assert "bias_bug: graded (6/8)" in changed.stdout and "correct: up to date (8/8)" in changed.stdout
+    forced = grader(course, *args, "--student", "correct", "--force")
+    assert "correct: graded (8/8)" in forced.stdout
+
+
+def test_without_bwrap_grades_with_one_clear_warning(tmp_path):
+    course = copy_course(tmp_path, [A])
+    nbgrader(course, "generate_assignment", A, "--force")
+    release = read(release_path(A, course))
+    build(course, release, answer_cells(read(solution_path(A))), {"correct": ({}, {})}, {})
+    env = {**tool_env(), sandbox.BWRAP_ENV: str(tmp_path / "no-such-bwrap")}
+    refused = grader(course, "autograde", A, "--require-sandbox", env=env)
+    assert refused.returncode == 2 and "not installed" in refused.stderr
+    proc = grader(course, "autograde", A, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("WARNING: bubblewrap") == 1
+    assert "Grading runs WITHOUT the sandbox" in proc.stdout and "correct: graded (8/8)" in proc.stdout
+    assert ROOT.exists()
