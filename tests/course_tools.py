@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import submissions
+from nbgrader.api import Gradebook
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*") if p.is_dir())
@@ -94,3 +98,53 @@ def with_answers(release_nb, answers: dict[str, str]):
         if grade_id(cell) in answers:
             cell.source = answers[grade_id(cell)]
     return nb
+
+
+# Sample submissions (tests/submissions/): assignment -> {student: (answers, failing test cells)}.
+SAMPLES = {
+    module.ASSIGNMENT: module.SUBMISSIONS
+    for module in (importlib.import_module(f"submissions.{m.name}") for m in pkgutil.iter_modules(submissions.__path__))
+}
+
+
+def build_submissions(release, solution, samples):
+    """student -> (notebook, grade_ids of the test cells that must score 0)."""
+    built = {
+        "correct": (with_answers(release, solution), []),
+        "unanswered": (release, list(graded_points(release))),
+    }
+    for student, (answers, failing) in samples.items():
+        built[student] = (with_answers(release, {**solution, **answers}), failing)
+    return built
+
+
+def submit_samples(course, assignment):
+    """Generate ``assignment`` in ``course`` and submit its sample submissions.
+
+    Returns the release notebook and, per student, the expected score of every autograded test cell.
+    """
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    release = read(release_path(assignment, course))
+    points = graded_points(release)
+    built = build_submissions(release, answer_cells(read(solution_path(assignment))), SAMPLES[assignment])
+    expected = {}
+    for student, (nb, failing) in built.items():
+        assert set(failing) <= set(points), f"{student}: unknown test cells {set(failing) - set(points)}"
+        expected[student] = {gid: 0.0 if gid in failing else pts for gid, pts in points.items()}
+        folder = course / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{assignment}.ipynb")
+    return release, expected
+
+
+def gradebook_scores(course, assignment, students, cells):
+    """student -> {test grade_id: score} as recorded in the course's gradebook."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {
+            student: {
+                grade.name: grade.score
+                for grade in gb.find_submission_notebook(assignment, assignment, student).grades
+                if grade.name in cells
+            }
+            for student in students
+        }

@@ -6,67 +6,23 @@ score per test cell and in grades.csv, and that each student gets a feedback pag
 """
 
 import csv
-import importlib
-import pkgutil
 
-import nbformat
 import pytest
-import submissions
-from course_tools import (
-    answer_cells,
-    copy_course,
-    graded_points,
-    nbgrader,
-    read,
-    release_path,
-    solution_path,
-    total_points,
-    with_answers,
-)
-from nbgrader.api import Gradebook
-
-SAMPLES = {
-    module.ASSIGNMENT: module.SUBMISSIONS
-    for module in (importlib.import_module(f"submissions.{m.name}") for m in pkgutil.iter_modules(submissions.__path__))
-}
-
-
-def build_submissions(release, solution, samples):
-    """student -> (notebook, grade_ids of the test cells that must score 0)."""
-    built = {
-        "correct": (with_answers(release, solution), []),
-        "unanswered": (release, list(graded_points(release))),
-    }
-    for student, (answers, failing) in samples.items():
-        built[student] = (with_answers(release, {**solution, **answers}), failing)
-    return built
+from course_tools import SAMPLES, copy_course, gradebook_scores, graded_points, nbgrader, submit_samples, total_points
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", sorted(SAMPLES))
 def test_release_autograde_feedback_export(assignment, tmp_path):
     course = copy_course(tmp_path, [assignment])
-    nbgrader(course, "generate_assignment", assignment, "--force")
-    release = read(release_path(assignment, course))
+    release, expected = submit_samples(course, assignment)
     points = graded_points(release)
-    built = build_submissions(release, answer_cells(read(solution_path(assignment))), SAMPLES[assignment])
-    expected = {}
-    for student, (nb, failing) in built.items():
-        assert set(failing) <= set(points), f"{student}: unknown test cells {set(failing) - set(points)}"
-        expected[student] = {gid: 0.0 if gid in failing else pts for gid, pts in points.items()}
-        folder = course / "submitted" / student / assignment
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / f"{assignment}.ipynb")
 
     nbgrader(course, "autograde", assignment, "--force")
     nbgrader(course, "generate_feedback", assignment, "--force")
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
 
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for student, cell_scores in expected.items():
-            submission = gb.find_submission_notebook(assignment, assignment, student)
-            got = {grade.name: grade.score for grade in submission.grades if grade.name in points}
-            assert got == cell_scores, student
+    assert gradebook_scores(course, assignment, expected, points) == expected
 
     with open(course / "grades.csv") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import collections
 import json
 import sys
 import time
@@ -28,6 +29,7 @@ MIME = "application/x-rnnlab-call+json"
 MAX_DEPTH = 20
 MAX_PAYLOAD = 64 * 2**20
 _KINDS = "biufc"  # numeric and boolean dtypes only
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class StudentKernelDied(BaseException):
@@ -58,8 +60,13 @@ def encode(value, depth: int = 0):
         arr = np.ascontiguousarray(value)
         data = base64.b64encode(arr.tobytes()).decode("ascii")
         return {"nd": arr.dtype.str, "shape": list(arr.shape), "data": data, "scalar": value.ndim == 0}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple such as a layer's cache
+        return {"namedtuple": type(value).__name__, "fields": list(value._fields),
+                "values": [encode(v, depth + 1) for v in value]}
     if isinstance(value, tuple):
         return {"tuple": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, np.random.Generator):
+        return {"rng": encode(value.bit_generator.state, depth + 1)}
     if isinstance(value, list):
         return {"list": [encode(v, depth + 1) for v in value]}
     if isinstance(value, dict):
@@ -86,8 +93,23 @@ def decode(obj, depth: int = 0):
         shape = tuple(int(n) for n in obj["shape"])
         arr = np.frombuffer(base64.b64decode(str(obj["data"])), dtype=dtype).reshape(shape).copy()
         return arr[()] if obj.get("scalar") else arr
+    if "namedtuple" in obj:
+        fields = [str(f) for f in obj["fields"]]
+        if not all(f.isidentifier() and not f.startswith("_") for f in fields):
+            raise ValueError("malformed field names")
+        cls = collections.namedtuple(str(obj["namedtuple"]) if str(obj["namedtuple"]).isidentifier() else "Record",
+                                     fields)
+        return cls(*(decode(v, depth + 1) for v in obj["values"]))
     if "tuple" in obj:
         return tuple(decode(v, depth + 1) for v in obj["tuple"])
+    if "rng" in obj:
+        state = decode(obj["rng"], depth + 1)
+        name = state.get("bit_generator") if isinstance(state, dict) else None
+        if name not in _BIT_GENERATORS:
+            raise ValueError("unknown random generator")
+        bit_generator = getattr(np.random, name)()
+        bit_generator.state = state
+        return np.random.Generator(bit_generator)
     if "list" in obj:
         return [decode(v, depth + 1) for v in obj["list"]]
     if "dict" in obj:
@@ -106,7 +128,8 @@ def serve(namespace: dict, request: str) -> None:
     if req["op"] == "describe":
         reply = {name: _describe(namespace, name) for name in req["names"]}
     else:
-        reply = _call(namespace[req["name"]], decode(req["args"]), req.get("watch"))
+        reply = _call(namespace[req["name"]], decode(req["args"]), decode(req.get("kwargs", {"dict": []})),
+                      req.get("watch"))
     publish_display_data({MIME: reply})
 
 
@@ -122,7 +145,7 @@ def _describe(namespace: dict, name: str):
         return {"kind": "opaque", "type": type(value).__name__}
 
 
-def _call(fn, args, watch):
+def _call(fn, args, kwargs, watch):
     seen = []
     previous = sys.getprofile()
     if watch:
@@ -137,14 +160,15 @@ def _call(fn, args, watch):
         if watch:
             sys.setprofile(profile)
         try:
-            result = fn(*args)
+            result = fn(*args, **kwargs)
         finally:
             if watch:
                 sys.setprofile(previous)
     except BaseException as err:  # noqa: B036  (every failure of student code is reported to the judge)
         return {"raised": type(err).__name__, "message": str(err)[:2000], "line": _student_line(err)}
     try:
-        return {"result": encode(result), "delegated": bool(seen)}
+        # The arguments go back too, so that changes made in place (e.g. params -= lr * grads) reach the judge.
+        return {"result": encode(result), "delegated": bool(seen), "args": encode(args), "kwargs": encode(kwargs)}
     except TypeError as err:
         return {"raised": "TypeError", "message": f"the result cannot be graded: {err}", "line": ""}
 
@@ -224,16 +248,43 @@ class StudentFunction:
 
     def call_watched(self, library_fn, *args, **kwargs):
         """Call the student's function; return (result, whether ``library_fn`` ran during the call)."""
-        if kwargs:
-            raise TypeError("keyword arguments are not supported by the grader")
         watch = None
         if library_fn is not None:
             code = library_fn.__code__
             watch = [code.co_filename, code.co_firstlineno, code.co_name]
-        reply = self._kernel.request({"op": "call", "name": self.__name__, "args": encode(args), "watch": watch})
+        request = {"op": "call", "name": self.__name__, "args": encode(args), "kwargs": encode(kwargs), "watch": watch}
+        reply = self._kernel.request(request)
         if "raised" in reply:
             raise _rebuild(str(reply["raised"]), str(reply["message"]) + str(reply.get("line", "")))
+        _write_back(args, decode(reply["args"]))
+        _write_back(kwargs, decode(reply["kwargs"]))
         return decode(reply["result"]), bool(reply.get("delegated"))
+
+
+_MUTABLE = (np.ndarray, np.random.Generator, dict, list, tuple)
+
+
+def _write_back(original, changed) -> None:
+    """Copy into the judge's arguments what the student's function changed in place (arrays, dicts, lists)."""
+    if isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
+        original.bit_generator.state = changed.bit_generator.state  # draws made by the student's function
+    elif isinstance(original, np.ndarray):
+        if isinstance(changed, np.ndarray) and changed.shape == original.shape and original.flags.writeable:
+            original[...] = changed
+    elif isinstance(original, dict) and isinstance(changed, dict):
+        for key, value in changed.items():
+            if key in original and isinstance(original[key], _MUTABLE):
+                _write_back(original[key], value)
+            else:
+                original[key] = value
+        for key in [k for k in original if k not in changed]:
+            del original[key]
+    elif isinstance(original, list | tuple) and isinstance(changed, list | tuple) and len(original) == len(changed):
+        for i, (old, new) in enumerate(zip(original, changed, strict=True)):
+            if isinstance(old, _MUTABLE):
+                _write_back(old, new)
+            elif isinstance(original, list):
+                original[i] = new
 
 
 def _rebuild(name: str, message: str) -> BaseException:
