@@ -1,8 +1,21 @@
-"""Shared pytest configuration: keep each nbval notebook on one xdist worker, plots off-screen."""
+"""Shared pytest configuration: plots off-screen and closed after each test; each nbval notebook on one worker."""
 
 import os
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+import matplotlib
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # for the kernels and subprocesses the tests start
+matplotlib.use("Agg")  # headless in this process, whatever MPLBACKEND says
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every figure a test opened, so figures do not pile up across tests."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -13,14 +12,6 @@ from rnnlab.gradcheck import numerical_gradient
 from rnnlab.init import orthogonal
 from rnnlab.nn import rnn_forward
 from rnnlab.viz import pathologies as P
-
-matplotlib.use("Agg")  # headless, whatever MPLBACKEND says
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def rng(seed=0):

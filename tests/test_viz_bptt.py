@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -20,14 +19,6 @@ from rnnlab.viz import (
     temperature_explorer,
     truncation_explorer,
 )
-
-matplotlib.use("Agg")  # headless, whatever MPLBACKEND says
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from rnnlab.data import AR2_COEFS, ar_series
 from rnnlab.viz import ar_order_explorer, plot_forecasts, plot_horizon_errors, plot_series
-
-matplotlib.use("Agg")  # headless, whatever MPLBACKEND says
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from rnnlab.models import casino_hmm, sample_hmm, simulate_lds
 from rnnlab.viz import kalman_explorer, plot_belief, plot_casino, stickiness_explorer
-
-matplotlib.use("Agg")  # headless, whatever MPLBACKEND says
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -18,14 +17,6 @@ from rnnlab.viz.rnn import (
     plot_hidden_states,
     plot_unrolled,
 )
-
-matplotlib.use("Agg")  # headless, whatever MPLBACKEND says
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def texts(ax) -> list[str]:
