@@ -1,6 +1,7 @@
 # rnnlab: every target creates .venv and installs what it needs on first use.
-#   make lab      JupyterLab on the student notebooks
-#   make test     lint + every test (unit, gradient checks, nbval, nbgrader round trip, lab smoke test)
+#   make lab          JupyterLab for students, on workspace/ (your copy of notebooks/)
+#   make instructor   JupyterLab for instructors, on the course directory, with nbgrader's formgrader
+#   make test         lint + every test (unit, gradient checks, nbval, nbgrader round trip, grader, browser)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,34 +10,37 @@ STAMP  := $(VENV)/.installed
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 PYTEST_WORKERS ?= 2
 LAB_ARGS ?=
+WORKSPACE ?= workspace
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# Notebooks are executed (make outputs, make test) with one BLAS thread, so stored outputs reproduce bit for
-# bit, and two pytest workers each driving a kernel do not oversubscribe the cores (OpenBLAS threads spin while
-# waiting, which slows notebooks tenfold).
-ONE_BLAS_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# Notebooks run with default environment variables everywhere (lab, tests, make outputs): importing rnnlab limits
+# numpy's BLAS to one thread itself, which is what keeps small-matrix notebooks fast on two cores.
 
 # nbgrader and jupyter call helper programs (alembic, jupyter-*) by name: use the venv's.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: lab test lint release outputs clean-venv
+.PHONY: lab instructor test lint release outputs clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
+	@echo "Installing the course's packages into $(VENV) (first run only, about a minute)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[course,test]'
+	$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -c constraints.txt -e '.[course,test]'
 	touch $@
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARGS) $(LAB_ARGS)
+	$(BIN)/python -m rnnlab.lab --workspace $(WORKSPACE) $(ROOT_ARGS) $(LAB_ARGS)
+
+instructor: $(STAMP)
+	$(BIN)/python -m rnnlab.lab --instructor $(ROOT_ARGS) $(LAB_ARGS)
 
 test: lint
-	$(ONE_BLAS_THREAD) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests solutions
 
 lint: $(STAMP)
-	$(BIN)/ruff check rnnlab tests
+	$(BIN)/ruff check rnnlab tests benchmarks
 
 # Regenerate the student release notebooks/ from solutions/ (never edit notebooks/ by hand).
 release: $(STAMP)
@@ -44,7 +48,7 @@ release: $(STAMP)
 
 # Re-execute the solution notebooks to refresh the outputs that nbval compares.
 outputs: $(STAMP)
-	$(ONE_BLAS_THREAD) $(BIN)/python -m rnnlab.grading.outputs solutions/*/*.ipynb
+	$(BIN)/python -m rnnlab.grading.outputs solutions/*/*.ipynb
 
 clean-venv:
 	rm -rf $(VENV)

@@ -14,7 +14,7 @@ Flop count for G gate blocks (RNN 1, GRU 3, LSTM 4), all of them matrix products
 The element-wise work (sigmoid, tanh, products) is not counted, so 100% is not reachable.
 The machine may be shared: numbers are only comparable within one run. Another process that keeps a core
 busy stalls multi-threaded BLAS; --threads 1 (single-threaded BLAS, both for the cells and for the peak)
-is much less sensitive to that.
+is much less sensitive to that. The default is one BLAS thread per core.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from rnnlab.nn.gru import gru_backward, gru_forward
 from rnnlab.nn.lstm import lstm_backward, lstm_forward
@@ -36,7 +36,6 @@ CELLS = {
     "LSTM": (4, lstm_forward, lstm_backward),
     "GRU": (3, gru_forward, gru_backward),
 }
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 SIZES = {
     "small": dict(N=32, T=100, D=64, H=128),
     "large": dict(N=64, T=100, D=256, H=512),
@@ -99,18 +98,16 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per case (best is kept)")
     parser.add_argument("--quick", action="store_true", help="small size only")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0, help="BLAS threads (default: the library's choice)")
+    parser.add_argument("--threads", type=int, default=0, help="BLAS threads (default: one per core)")
     args = parser.parse_args(argv)
-    if args.threads and os.environ.get("OPENBLAS_NUM_THREADS") != str(args.threads):
-        # BLAS reads its thread count when numpy is imported: start again with the variables set.
-        env = dict(os.environ, **{v: str(args.threads) for v in BLAS_THREAD_VARIABLES})
-        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    # Importing rnnlab limits BLAS to one thread (what the notebooks use); the benchmark sets its own number.
+    threadpool_limits(limits=args.threads or os.cpu_count(), user_api="blas")
     rng = np.random.default_rng(args.seed)
 
     print(f"# rnnlab recurrent benchmark: numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} cpus")
     print()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    threads = threadpool_info()[0]["num_threads"] if threadpool_info() else "unknown"
     print(
         f"load average at start: {load:.2f}; BLAS threads: {threads}; "
         f"best of {args.repeats} (large) / {4 * args.repeats} (small) runs"

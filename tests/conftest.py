@@ -28,6 +28,8 @@ def pytest_xdist_make_scheduler(config, log):
 
     class NotebookScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/test_browser.py::"):
+                return "tests/test_browser.py"
             notebook, found, _ = nodeid.partition(".ipynb::")
             return notebook if found else nodeid
 

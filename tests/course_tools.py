@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import os
 import pkgutil
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -148,3 +154,57 @@ def gradebook_scores(course, assignment, students, cells):
             }
             for student in students
         }
+
+
+LAB_TOKEN = "rnnlab-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lab_get(url: str, data: bytes | None = None, timeout: float = 30) -> tuple[int, str]:
+    """GET (or POST ``data`` to) ``url`` on a lab started by ``running_lab``; returns (status, body)."""
+    request = urllib.request.Request(url, data=data, headers={"Authorization": f"token {LAB_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, response.read().decode()
+
+
+@contextlib.contextmanager
+def running_lab(folder: Path, target: str = "lab", workspace: Path | None = None):
+    """Run ``make TARGET`` (lab or instructor) on a free port until the block ends; yields its base URL.
+
+    Jupyter's runtime and data files go to ``folder``; the student's workspace is ``workspace``.
+    """
+    port = free_port()
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={LAB_TOKEN}"
+    env = tool_env() | {"JUPYTER_RUNTIME_DIR": str(folder / "runtime"), "JUPYTER_DATA_DIR": str(folder / "data")}
+    make = ["make", "--no-print-directory", target, f"LAB_ARGS={args}"]
+    if workspace is not None:
+        make.append(f"WORKSPACE={workspace}")
+    log_path = folder / f"{target}.log"
+    with open(log_path, "w+") as log:
+        lab = subprocess.Popen(make, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180  # a busy machine can take long to start a server
+            while True:
+                assert lab.poll() is None, f"make {target} exited early:\n{log_path.read_text()}"
+                try:
+                    status, body = lab_get(f"{base}/api/status", timeout=10)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, f"no answer on {base}:\n{log_path.read_text()}"
+                    time.sleep(0.5)
+            assert status == 200 and "started" in json.loads(body)
+            yield base
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(lab.pid, signal.SIGTERM)
+            try:
+                lab.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(lab.pid, signal.SIGKILL)
+                lab.wait()

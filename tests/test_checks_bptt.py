@@ -240,3 +240,33 @@ def test_unanswered_exercise_says_so_and_carries_no_traceback(check):
         check(unanswered)
     assert "is not implemented yet: replace `raise NotImplementedError()`" in str(info.value)
     assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def test_tbptt_step_that_backpropagates_only_three_steps_is_caught_as_not_full_bptt():
+    """Right on the 3-step problem, wrong on longer chunks: only the numerical check of the cut sees it."""
+    from rnnlab.checks import bptt as checks
+    from rnnlab.data import one_hot
+    from rnnlab.nn import rnn_step_backward, rnn_step_forward, temporal_softmax_loss
+
+    def three_step_window(params, x_chunk, y_chunk, h_carry, lr):
+        xs, h, caches = one_hot(x_chunk, params["Wy"].shape[1]), h_carry, []
+        states = []
+        for t in range(xs.shape[1]):
+            h, cache = rnn_step_forward(xs[:, t], h, params["Wx"], params["Wh"], params["b"])
+            states.append(h)
+            caches.append(cache)
+        hs = np.stack(states, axis=1)
+        loss, dlogits = temporal_softmax_loss(hs @ params["Wy"] + params["by"], y_chunk)
+        grads = {"Wx": 0.0, "Wh": 0.0, "b": 0.0, "Wy": np.einsum("nth,ntv->hv", hs, dlogits),
+                 "by": dlogits.sum(axis=(0, 1))}
+        for t in range(xs.shape[1]):  # each step's loss goes back at most three steps
+            dh = dlogits[:, t] @ params["Wy"].T
+            for s in range(t, max(t - 3, -1), -1):
+                _, dh, dWx, dWh, db = rnn_step_backward(dh, caches[s])
+                grads["Wx"], grads["Wh"], grads["b"] = grads["Wx"] + dWx, grads["Wh"] + dWh, grads["b"] + db
+        for name, grad in grads.items():
+            params[name] -= lr * grad
+        return loss, hs[:, -1].copy()
+
+    with pytest.raises(AssertionError, match=r"k = T.*full BPTT"):
+        checks.check_tbptt_step(three_step_window)

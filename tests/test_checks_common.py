@@ -130,3 +130,48 @@ def test_assert_not_delegating_restores_and_chains_the_previous_profiler():
     finally:
         sys.setprofile(previous)
     assert events == ["call"]  # the outer profiler still saw the student's call
+
+
+def test_a_failed_check_shows_in_ipython_as_one_red_line_without_a_traceback():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("from rnnlab.checks import call_student\ndef f(x):\n    raise NotImplementedError()")
+    shown = []
+    shell._showtraceback = lambda etype, evalue, stb: shown.append(stb)  # what the kernel would send
+    shell.run_cell("call_student(f, 'f(1)', 1)")
+    assert len(shown) == 1 and len(shown[0]) == 1, shown
+    assert "✘ `f(1)` is not implemented yet" in shown[0][0] and "Traceback" not in shown[0][0]
+
+
+def test_needs_answers_turns_an_unanswered_exercise_into_one_line_and_lets_other_errors_through(capsys):
+    from rnnlab.checks import needs_answers
+
+    with needs_answers("f", "g"):
+        raise NotImplementedError()
+    said = capsys.readouterr().out
+    assert said == "This cell runs your `f` and `g`: answer the exercise above, then run this cell again.\n"
+    with pytest.raises(ValueError), needs_answers("f"):
+        raise ValueError("a real bug")
+
+
+def test_references_are_captured_when_called_not_looked_up_later(monkeypatch):
+    from rnnlab.checks import references
+
+    ref = references(answer=42)
+    original = np.allclose
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)  # what a student's cell could do
+    assert ref.allclose is original and not ref.allclose(1.0, 2.0) and ref.answer == 42
+
+
+def test_importing_rnnlab_limits_blas_to_one_thread_unless_told_otherwise():
+    import subprocess
+
+    code = "import rnnlab\nfrom threadpoolctl import threadpool_info\nprint(threadpool_info()[0]['num_threads'])"
+    import os
+
+    two = "2" if os.cpu_count() >= 2 else "1"  # OpenBLAS uses at most one thread per core
+    for setting, expected in [({}, "1"), ({"RNNLAB_BLAS_THREADS": "2"}, two)]:
+        env = {k: v for k, v in os.environ.items() if k != "RNNLAB_BLAS_THREADS"} | setting
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == expected, (setting, out.stdout, out.stderr)

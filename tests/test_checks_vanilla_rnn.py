@@ -239,3 +239,61 @@ def test_failures_carry_no_chained_traceback(check, student):
     with pytest.raises(AssertionError) as info:
         check(student)
     assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def embedding_backward(dout, cache):
+    idx, W = cache
+    dW = np.zeros_like(W)
+    for n, t in np.ndindex(idx.shape):  # written out, independently of np.add.at
+        dW[idx[n, t]] += dout[n, t]
+    return dW
+
+
+def test_embedding_backward_passes_a_correct_answer(capsys):
+    checks.check_embedding_backward(embedding_backward)
+    out = capsys.readouterr().out
+    assert out.startswith("✔") and out.count("\n") == 1
+
+
+def _buffered(dout, cache):
+    idx, W = cache
+    dW = np.zeros_like(W)
+    dW[idx] += dout
+    return dW
+
+
+def _rows_up_to_max(dout, cache):
+    idx, W = cache
+    return embedding_backward(dout, (idx, W[: idx.max() + 1]))
+
+
+def _mean_of_repeats(dout, cache):
+    idx, W = cache
+    counts = np.maximum(np.bincount(idx.ravel(), minlength=W.shape[0]), 1)[:, None]
+    return embedding_backward(dout, cache) / counts
+
+
+def _library(dout, cache):
+    from rnnlab.nn import embedding_backward as library
+    from rnnlab.nn.embedding import EmbeddingCache
+
+    idx, W = cache
+    return library(dout, EmbeddingCache(idx, W.shape))
+
+
+@pytest.mark.parametrize(
+    ("student", "phrase"),
+    [
+        (_buffered, "np.add.at(dW, idx, dout)"),
+        (_rows_up_to_max, "but W has V = 7"),
+        (_mean_of_repeats, "should be the SUM of dout[n, t]"),
+        (lambda dout, cache: np.zeros_like(cache[1]), "`dW` is all zeros"),
+        (lambda dout, cache: (embedding_backward(dout, cache),), "should return the array dW alone"),
+        (lambda dout, cache: embedding_backward(dout, cache).T, "should be (7, 3)"),
+        (_library, "calls rnnlab's own `embedding_backward`"),
+        (unanswered, "is not implemented yet"),
+    ],
+)
+def test_embedding_backward_bugs_are_named(student, phrase):
+    with pytest.raises(AssertionError, match=re.escape(phrase)):
+        checks.check_embedding_backward(student)

@@ -204,3 +204,19 @@ def test_explorer_builds_and_rerenders_when_controls_change():
     left, right = newest_axes()
     # no input, h0 = 0, b = 0: the state stays 0, tanh' = 1, and the probe is the linear one
     assert right.get_title() == "mean f' = 1.00"
+
+
+def test_explorer_radius_reaches_the_exploding_tanh_rnn():
+    # notebook 05 sends students to radius 2.5 and 3, where the tanh RNN's gradient explodes
+    explorer = P.gradient_explorer()
+    c = controls(explorer)
+    assert (c["radius"].min, c["radius"].max, c["radius"].step) == (0.1, 3.0, 0.05)
+    assert c["activation"].value == "tanh" and c["T"].value == 100
+
+    def reaching_t0():
+        return float(newest_axes()[0].get_title().rsplit(" is ", 1)[1])
+
+    c["radius"].value = 2.0
+    assert 1e-3 < reaching_t0() < 1e3  # saturation takes back almost all of what the radius adds
+    c["radius"].value = 3.0
+    assert reaching_t0() > 1e6  # explodes although about half of the units are saturated

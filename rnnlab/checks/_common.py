@@ -11,15 +11,26 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+
+from rnnlab.gradcheck import numerical_gradient, rel_error
 
 _RNNLAB_DIR = str(Path(__file__).resolve().parents[1])
 _NUMPY_DIR = str(Path(np.__file__).resolve().parent)
 
 
-class StudentCallError(AssertionError):
+class CheckFailed(AssertionError):
+    """A check failed. IPython shows only the message, in red, without a traceback through rnnlab."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31m✘ {line}\x1b[0m" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
+class StudentCallError(CheckFailed):
     """A call to the student's function raised (the exception type is in ``.raised``); checks may catch it
     to add context to the message."""
 
@@ -32,7 +43,7 @@ def passed(msg: str) -> None:
 def fail(msg: str) -> None:
     """Raise the AssertionError a student sees when a check fails."""
     __tracebackhide__ = True
-    raise AssertionError(msg)
+    raise CheckFailed(msg)
 
 
 def call_student(fn: Callable, call: str, *args, **kwargs):
@@ -163,3 +174,33 @@ def _describe(value) -> str:
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
     return type(value).__name__
+
+
+def references(**library) -> SimpleNamespace:
+    """The trusted objects a notebook's hidden tests compare with, captured when its setup cell runs.
+
+    Setup cells run before any answer, so these are numpy's and rnnlab's own functions even if a student's code
+    later replaces ``np.allclose`` or ``rnnlab.nn.rnn_forward``. ``library``: the notebook's reference
+    implementations and constants, e.g. ``fit_ar=rnnlab.models.fit_ar``.
+    """
+    return SimpleNamespace(
+        allclose=np.allclose, array_equal=np.array_equal, array=np.array, ndarray=np.ndarray, shape=np.shape,
+        ndim=np.ndim, zeros=np.zeros, ones=np.ones, eye=np.eye, concatenate=np.concatenate, isfinite=np.isfinite,
+        iscomplexobj=np.iscomplexobj, abs=np.abs, sqrt=np.sqrt, tanh=np.tanh, sum=np.sum, mean=np.mean, max=np.max,
+        min=np.min, eigvals=np.linalg.eigvals, float32=np.float32, float64=np.float64,
+        default_rng=np.random.default_rng, rel_error=rel_error, numerical_gradient=numerical_gradient,
+        assert_not_delegating=assert_not_delegating, **library,
+    )
+
+
+@contextmanager
+def needs_answers(*names: str):
+    """Run a demo cell's block that calls the student's ``names``; if one is not answered yet, say so and go on.
+
+    The block stops at the first ``NotImplementedError`` and the cell prints one line instead of a traceback.
+    """
+    try:
+        yield
+    except NotImplementedError:
+        listed = " and ".join(f"`{name}`" for name in names)
+        print(f"This cell runs your {listed}: answer the exercise above, then run this cell again.")

@@ -22,6 +22,7 @@ from rnnlab.checks._common import (
     is_close,
     passed,
 )
+from rnnlab.checks._common import references as _references
 from rnnlab.gradcheck import numerical_gradient, rel_error
 from rnnlab.models import char_rnn as _char_rnn
 from rnnlab.nn import losses as _losses
@@ -413,7 +414,53 @@ def check_tbptt_step(tbptt_step) -> None:
             f"after the update params {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong: check the "
             "backward pass, temporal_affine_backward then rnn_backward, and that every parameter gets its gradient"
         )
-    passed("tbptt_step: starts from h_carry, returns the last state, updates every parameter by SGD")
+    _check_the_cut(tbptt_step, params, lr)
+    passed("tbptt_step: starts from h_carry, updates every parameter by SGD, and cuts the gradient at the chunk")
+
+
+def _check_the_cut(tbptt_step, params, lr) -> None:
+    """Against numerical gradients (not rnnlab's backward pass): one chunk of the whole sequence is full BPTT, and a
+    second chunk's update is the gradient of its own loss with the carried state held constant."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(22)
+    V = params["Wy"].shape[1]
+    N, H = 2, params["Wh"].shape[0]
+    x, y = rng.integers(0, V, size=(N, 6)), rng.integers(0, V, size=(N, 6))
+    zeros = np.zeros((N, H))
+
+    def numeric_update(x_chunk, y_chunk, h_start):
+        """-lr * d(loss of the chunk)/d(params) by centred differences, the chunk started from h_start."""
+        probe = _copy(params)
+
+        def loss(_):
+            return _char_rnn.char_rnn_loss(probe, x_chunk, y_chunk, h_start)[0]
+
+        return {name: -lr * numerical_gradient(loss, probe[name]) for name in _char_rnn.PARAM_NAMES}
+
+    def student_update(x_chunk, y_chunk, h_carry):
+        mine = _copy(params)
+        call_student(tbptt_step, "tbptt_step(params, x_chunk, y_chunk, h_carry, lr)", mine, x_chunk.copy(),
+                     y_chunk.copy(), h_carry.copy(), lr)
+        return {name: mine[name] - params[name] for name in _char_rnn.PARAM_NAMES}
+
+    def differ(mine, truth):
+        return [name for name in _char_rnn.PARAM_NAMES if rel_error(mine[name], truth[name]) > 1e-5]
+
+    wrong = differ(student_update(x, y, zeros), numeric_update(x, y, zeros))
+    if wrong:
+        fail(
+            f"with one chunk holding the whole sequence (k = T, started from zeros) truncated BPTT is full BPTT, but "
+            f"your update of {', '.join(wrong)} differs from the numerical gradient of the loss: check the backward "
+            "pass through every step"
+        )
+    h_carry = _char_rnn.char_rnn_loss(params, x[:, :3], y[:, :3], zeros)[2]  # the state after a first chunk
+    mine = student_update(x[:, 3:], y[:, 3:], h_carry)
+    wrong = differ(mine, numeric_update(x[:, 3:], y[:, 3:], h_carry))
+    if wrong:
+        fail(
+            f"on a second chunk your update of {', '.join(wrong)} is not the numerical gradient of that chunk's loss "
+            "with h_carry held constant: the gradient stops at the chunk's start (drop rnn_backward's dh0)"
+        )
 
 
 def _tbptt_problem():
@@ -445,3 +492,12 @@ def _copies(arrays):
 
 def _copy(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {name: value.copy() for name, value in params.items()}
+
+
+def references():
+    """The trusted references of notebook 04's hidden tests (see ``_common.references``)."""
+    return _references(
+        step_forward=_rnn.rnn_step_forward, step_backward=_rnn.rnn_step_backward, rnn_forward=_rnn.rnn_forward,
+        rnn_backward=_rnn.rnn_backward, softmax_loss=_losses.temporal_softmax_loss,
+        init_char_rnn=_char_rnn.init_char_rnn, char_rnn_loss=_char_rnn.char_rnn_loss, tbptt_step=_char_rnn.tbptt_step,
+    )

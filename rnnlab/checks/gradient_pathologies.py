@@ -23,6 +23,7 @@ from rnnlab.checks._common import (
     is_close,
     passed,
 )
+from rnnlab.checks._common import references as _references
 from rnnlab.gradcheck import numerical_gradient
 from rnnlab.init import orthogonal
 from rnnlab.nn.rnn import rnn_backward, rnn_forward
@@ -383,3 +384,13 @@ def _clip(clip_grad_norm, grads: dict[str, np.ndarray], max_norm: float) -> tupl
     if np.ndim(as_array("total_norm", total_norm)) != 0:
         fail(f"`total_norm` should be a single number, got shape {np.shape(total_norm)}")
     return clipped, total_norm
+
+
+def references():
+    """The trusted references of notebook 05's hidden tests (see ``_common.references``)."""
+    return _references(
+        scale_to_radius=_analysis.scale_to_radius, spectral_radius=_analysis.spectral_radius,
+        grad_norms=_analysis.grad_norms_through_time, rnn_backward=rnn_backward,
+        numerical_grad_norms=numerical_grad_norms, clip_grad_norm=_library_clip_grad_norm,
+        global_norm=_library_global_norm, eye_shift=np.roll(np.eye(5), 1, axis=0),
+    )

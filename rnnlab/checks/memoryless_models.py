@@ -23,6 +23,7 @@ from rnnlab.checks._common import (
     is_close,
     passed,
 )
+from rnnlab.checks._common import references as _references
 from rnnlab.data import series as _series
 from rnnlab.gradcheck import numerical_gradient, rel_error
 from rnnlab.models import autoregressive as _autoregressive
@@ -294,3 +295,12 @@ def _call_backward(window_mlp_backward, dy: np.ndarray, cache, own_cache: bool):
 
 def _copy(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {name: value.copy() for name, value in params.items()}
+
+
+def references():
+    """The trusted references of notebook 01's hidden tests (see ``_common.references``)."""
+    return _references(
+        make_windows=_series.make_windows, ar_series=_series.ar_series, fit_ar=_autoregressive.fit_ar,
+        mlp_forward=_window_mlp.window_mlp_forward, mlp_backward=_window_mlp.window_mlp_backward,
+        CacheType=_window_mlp.WindowMLPCache,
+    )

@@ -23,6 +23,7 @@ from rnnlab.checks._common import (
     is_close,
     passed,
 )
+from rnnlab.checks._common import references as _references
 from rnnlab.models import hmm as _hmm
 from rnnlab.models import lds as _lds
 
@@ -467,3 +468,11 @@ def _check_other_sizes(kalman_step) -> None:
     mu_ref, P_ref = _lds.kalman_step(mu, P, x, A, C, Q, R)
     expect_close("mu_new", mu_new, mu_ref, hint=hint)
     expect_close("P_new", P_new, P_ref, hint=hint)
+
+
+def references():
+    """The trusted references of notebook 02's hidden tests (see ``_common.references``)."""
+    return _references(
+        simulate_lds=_lds.simulate_lds, kalman_step=_lds.kalman_step, kalman_filter=_lds.kalman_filter,
+        sample_hmm=_hmm.sample_hmm, hmm_forward=_hmm.hmm_forward, hmm_brute_force=_hmm.hmm_brute_force,
+    )

@@ -1,4 +1,4 @@
-"""Checks for notebook 03_vanilla_rnn: rnn_step_forward, rnn_forward and embedding_forward.
+"""Checks for notebook 03_vanilla_rnn: rnn_step_forward, rnn_forward, embedding_forward and embedding_backward.
 
 Each check looks at the shapes first, then switches the terms on one at a time so that a failure names the
 likely mistake (the bias, the input term, the recurrent term, the tanh, the initial state, the time axis).
@@ -24,12 +24,15 @@ from rnnlab.checks._common import (
     is_close,
     passed,
 )
+from rnnlab.checks._common import references as _references
+from rnnlab.gradcheck import numerical_gradient
 from rnnlab.nn import embedding as _embedding
 from rnnlab.nn import rnn as _rnn
 
 _STEP_CALL = "rnn_step_forward(x, h_prev, Wx, Wh, b)"
 _FORWARD_CALL = "rnn_forward(x, h0, Wx, Wh, b)"
 _EMBED_CALL = "embedding_forward(idx, W)"
+_EMBED_BACK_CALL = "embedding_backward(dout, cache)"
 _COLUMNS = "you picked columns of W: the word vectors are the ROWS of W, so use W[idx], not W[:, idx]"
 _PRODUCTS = (
     "in the course's row-vector form the products are x @ Wx, (N, D) @ (D, H), and h_prev @ Wh, (N, H) @ (H, H); "
@@ -345,3 +348,73 @@ def _embedding_out(embedding_forward, idx, W, first: bool = False, sizes: str = 
     expect_shape("out", out, (N, T, D), hint=sizes or "one vector of length D for every position of idx")
     _expect_unchanged(args, (idx, W), ("idx", "W"))
     return as_array("out", out)
+
+
+# ---------------------------------------------------------------------------------------------------
+# embedding_backward
+
+
+def check_embedding_backward(embedding_backward) -> None:
+    """embedding_backward(dout, cache) -> dW (V, D): row v of dW adds up dout[n, t] over every idx[n, t] == v."""
+    __tracebackhide__ = True
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((7, 3))  # V = 7: the last token is never used, so dW must still have 7 rows
+    idx = np.array([[0, 4], [2, 5]])  # every token at most once
+    dout = rng.standard_normal((2, 2, 3))
+    dW = _embedding_dW(embedding_backward, dout, idx, W, first=True)
+    once = np.zeros_like(W)
+    once[idx] = dout
+    if is_close(dW, np.zeros_like(W)):
+        fail("`dW` is all zeros: row idx[n, t] of dW should receive dout[n, t]")
+    expect_close("dW", dW, once, hint="with every token used once, row idx[n, t] of dW should be dout[n, t], and the "
+                 "rows of tokens that do not occur stay 0")
+
+    idx = np.array([[1, 3, 1], [3, 3, 0]])  # token 3 three times, token 1 twice
+    dout = rng.standard_normal((2, 3, 3))
+    dW = _embedding_dW(embedding_backward, dout, idx, W)
+    summed = np.zeros_like(W)
+    np.add.at(summed, idx, dout)
+    buffered = np.zeros_like(W)
+    buffered[idx] += dout  # the classic slip: numpy writes each repeated row once
+    if not is_close(dW, summed) and is_close(dW, buffered):
+        fail(
+            "token 3 occurs three times in idx, but its row of dW holds only one of its gradients: `dW[idx] += dout` "
+            "writes a repeated row once (numpy buffers the update). Use np.add.at(dW, idx, dout), which adds "
+            "every occurrence"
+        )
+    expect_close("dW", dW, summed, hint="row v of dW should be the SUM of dout[n, t] over every position where "
+                 "idx[n, t] == v (token 3 occurs three times here)")
+
+    # An independent truth: the numerical gradient of sum(dout * out) with respect to W
+    numeric = numerical_gradient(lambda table: table[idx], W.copy(), dout)
+    expect_close("dW", dW, numeric, hint="dW should equal the numerical gradient of sum(dout * W[idx])")
+    passed("embedding_backward: every occurrence of a token adds its gradient to that token's row")
+
+
+def _embedding_dW(embedding_backward, dout, idx, W, first: bool = False) -> np.ndarray:
+    """Call the student's backward on copies with the cache (idx, W); check it changes nothing; return dW."""
+    __tracebackhide__ = True
+    args = (dout.copy(), (idx.copy(), W.copy()))
+    if first:
+        result = assert_not_delegating(embedding_backward, _embedding.embedding_backward, *args)
+    else:
+        result = call_student(embedding_backward, _EMBED_BACK_CALL, *args)
+    if isinstance(result, tuple):
+        fail(f"`{_EMBED_BACK_CALL}` should return the array dW alone, not a tuple of {len(result)} values")
+    if not np.array_equal(args[0], dout):
+        fail("`dout` was changed in place: build dW in a new array, e.g. dW = np.zeros_like(W)")
+    V, D = W.shape
+    if as_array("dW", result).shape == (int(idx.max()) + 1, D) and idx.max() + 1 != V:
+        fail(f"`dW` has {idx.max() + 1} rows but W has V = {V}: make dW the shape of W, np.zeros_like(W); tokens "
+             "that do not occur in idx get zero rows")
+    expect_shape("dW", result, (V, D), hint="dW has the shape of the table W, (V, D)")
+    return result
+
+
+def references():
+    """The trusted references of notebook 03's hidden tests (see ``_common.references``)."""
+    return _references(
+        rnn_step_forward=_rnn.rnn_step_forward, rnn_forward=_rnn.rnn_forward,
+        embedding_forward=_embedding.embedding_forward, embedding_backward=_embedding.embedding_backward,
+        EmbeddingCache=_embedding.EmbeddingCache,
+    )

@@ -35,6 +35,7 @@ from rnnlab.grading import sandbox
 
 GRADER_VERSION = "1"
 STATE_DIR = ".rnnlab-grading"
+GRADER_ATTEMPTS = 3  # tries per submission when the grader itself fails
 NO_SANDBOX = (
     "WARNING: {reason}. Grading runs WITHOUT the sandbox: student code can read and write your files and use "
     "the network (only resource limits and timeouts apply). Install it with `apt-get install bubblewrap`."
@@ -119,7 +120,15 @@ def autograde(course: Course, assignment: str, settings: Settings, only=None, fo
         with lock:
             slot = slots.pop()
         try:
-            return _grade_in_worker(course, assignment, student, settings, slot, sandboxed=reason is None)
+            # A grader error (a kernel that did not start on a busy machine, a worker that crashed) is not the
+            # student's fault: try again before reporting it.
+            for attempt in range(1, GRADER_ATTEMPTS + 1):
+                outcome = _grade_in_worker(course, assignment, student, settings, slot, sandboxed=reason is None)
+                if "error" not in outcome:
+                    break
+                if attempt < GRADER_ATTEMPTS:
+                    log(f"{student}: grader error ({outcome['error']}), trying again")
+            return outcome
         finally:
             with lock:
                 slots.append(slot)

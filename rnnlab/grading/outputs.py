@@ -3,7 +3,7 @@
     python -m rnnlab.grading.outputs solutions/*/*.ipynb
 
 Widget state is dropped from the notebook metadata: it is large, random (model ids) and would otherwise be
-copied into the student release by nbgrader.
+copied into the student release by nbgrader. The kernelspec is set to ipykernel's (see KERNELSPEC).
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ import nbformat
 from nbclient import NotebookClient
 
 CELL_TIMEOUT = 120
+# ipykernel's own kernelspec: JupyterLab writes it into a notebook it opens, so a notebook carrying another display
+# name would show as modified before the student typed anything.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def refresh_outputs(path: Path) -> float:
@@ -25,7 +28,14 @@ def refresh_outputs(path: Path) -> float:
     resources = {"metadata": {"path": str(path.parent)}}
     NotebookClient(nb, timeout=CELL_TIMEOUT, record_timing=False, resources=resources).execute()
     elapsed = time.perf_counter() - start
+    # Test cells are tagged raises-exception (so Run All goes on past an unanswered exercise), which nbclient
+    # accepts silently: a solution notebook must not store an error.
+    failed = [c.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}") for i, c in enumerate(nb.cells)
+              if any(out.get("output_type") == "error" for out in c.get("outputs", []))]
+    if failed:
+        raise RuntimeError(f"{path}: these cells raised, outputs not written: {', '.join(failed)}")
     nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = KERNELSPEC
     nbformat.write(nb, path)
     return elapsed
 

@@ -32,11 +32,13 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from rnnlab.grading import assemble, sandbox
+from rnnlab.grading import assemble, sandbox, wire
 
 CELL_OUTPUT_CAP = 1024 * 1024
 NOTEBOOK_OUTPUT_CAP = 8 * 1024 * 1024
 TRUNCATED = "\n[output truncated by the grader]\n"
+# rnnlab.checks' failures are AssertionErrors with a short rendering in the notebook; reasons name them as such.
+CHECK_FAILURES = ("CheckFailed", "StudentCallError")
 
 
 @dataclass
@@ -72,9 +74,9 @@ class Kernel:
             )
         self.client = BlockingKernelClient()
         self.client.load_connection_file(str(self.connection_file))
-        self.client.start_channels()
+        self.client.start_channels(hb=False)  # liveness is the process's, not a heartbeat's (see wire.wait_ready)
         try:
-            self.client.wait_for_ready(timeout=90)
+            wire.wait_ready(self.client, alive=self.alive, timeout=180)
         except RuntimeError as err:
             tail = self.log.read_bytes()[-1500:].decode(errors="replace")
             raise RuntimeError(f"the {name} kernel did not start: {err}\n{tail}") from None
@@ -304,7 +306,8 @@ def _judge(judge, student, gid, code, points, names, cell_timeout):
         _recover(student)
     else:
         first = run.evalue.strip().splitlines()[0] if run.evalue.strip() else ""
-        reason = f"{run.ename}: {first}" if first else run.ename
+        ename = "AssertionError" if run.ename in CHECK_FAILURES else run.ename
+        reason = f"{ename}: {first}" if first else ename
     return (0.0, reason[:500]), shown
 
 

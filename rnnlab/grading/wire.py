@@ -32,6 +32,35 @@ _KINDS = "biufc"  # numeric and boolean dtypes only
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
+def wait_ready(client, alive, timeout: float) -> None:
+    """Wait until the kernel behind ``client`` answers kernel_info; ``alive()`` says whether its process still runs.
+
+    Unlike ``client.wait_for_ready``, a missed heartbeat is not taken for a dead kernel: on a busy machine a
+    starting kernel can take longer than the heartbeat's one second to answer, and that is not the student's fault.
+    Raises RuntimeError if the process ends or ``timeout`` seconds pass first.
+    """
+    import queue
+
+    deadline = time.monotonic() + timeout
+    while True:
+        msg_id = client.kernel_info()
+        while True:
+            try:
+                msg = client.get_shell_msg(timeout=1)
+            except queue.Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
+                while True:  # drain iopub (the kernel's starting/idle status), so that later reads start clean
+                    try:
+                        client.get_iopub_msg(timeout=0.2)
+                    except queue.Empty:
+                        return
+        if not alive():
+            raise RuntimeError("the kernel process ended before it answered")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel did not answer within {timeout:g} s")
+
+
 class StudentKernelDied(BaseException):
     """The student's kernel died while one of its functions was being called."""
 
@@ -195,8 +224,11 @@ class StudentKernel:
         self.call_timeout = call_timeout
         self.client = BlockingKernelClient()
         self.client.load_connection_file(connection_file)
+        # A heartbeat missed for 1 s (the default) on a busy machine is not a dead kernel; a dead one is still
+        # noticed within 10 s, and the runner watches the process itself.
+        self.client.hb_channel.time_to_dead = 10.0
         self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
+        wait_ready(self.client, alive=lambda: True, timeout=120)  # the runner watches the student's process
 
     def request(self, req: dict) -> dict:
         """Send ``req`` to ``serve`` in the student's kernel; return its decoded JSON reply."""

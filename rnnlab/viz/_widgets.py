@@ -1,4 +1,10 @@
-"""What every ipywidgets explorer of the course shares."""
+"""What every ipywidgets explorer of the course shares: the grading stand-in and the look of the controls.
+
+A notebook's output area in JupyterLab is about 800-900 px wide. ipywidgets' defaults give every label 80 px
+(longer labels are cut: "temperat…") and every slider 300 px, and a row of controls wider than the output area
+gets a scroll bar. So every explorer builds its controls with ``control`` (labels as wide as their text, an
+explicit width) and lays them out with ``controls`` (a row that wraps onto the next line when it does not fit).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,11 @@ import functools
 import os
 
 import ipywidgets as widgets
+
+LABEL_STYLE = {"description_width": "initial"}
+"""Style of every control: the description takes the width its text needs, so it is never cut."""
+CONTROL_WIDTH = "340px"
+"""Width of a control, label and readout included: two fit side by side in a notebook's output area."""
 
 
 def explorer(build):
@@ -23,3 +34,16 @@ def explorer(build):
         return build(*args, **kwargs)
 
     return build_unless_grading
+
+
+def control(kind, description: str, *, width: str | None = CONTROL_WIDTH, **options):
+    """One control of an explorer: ``kind(description=..., **options)`` (an ipywidgets class such as FloatSlider,
+    Dropdown or ToggleButtons) with the shared LABEL_STYLE and the given layout width (None: ipywidgets' own,
+    e.g. for ToggleButtons, whose buttons set their width)."""
+    layout = widgets.Layout() if width is None else widgets.Layout(width=width)
+    return kind(description=description, style=dict(LABEL_STYLE), layout=layout, **options)
+
+
+def controls(*children: widgets.Widget) -> widgets.HBox:
+    """The controls of an explorer side by side, wrapping onto the next line where the output area is narrower."""
+    return widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap", align_items="center"))

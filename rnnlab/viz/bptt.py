@@ -20,7 +20,7 @@ from rnnlab.init import recurrent_weights
 from rnnlab.nn.activations import softmax
 from rnnlab.nn.rnn import RNNCache, RNNStepCache, rnn_forward, rnn_step_backward
 from rnnlab.train import sample
-from rnnlab.viz._widgets import explorer
+from rnnlab.viz._widgets import control, controls, explorer
 
 SIGNALS = ("every step", "last step")
 
@@ -183,10 +183,10 @@ def truncation_explorer(*, T: int = 20, H: int = 16, N: int = 8, seed: int = 0):
         fig.tight_layout()
         plt.show()
 
-    k = widgets.IntSlider(value=min(5, T), min=1, max=T, description="k")
-    signal = widgets.ToggleButtons(options=SIGNALS, value="every step", description="loss at")
+    k = control(widgets.IntSlider, "k", value=min(5, T), min=1, max=T)
+    signal = control(widgets.ToggleButtons, "loss at", width=None, options=SIGNALS, value="every step")
     output = widgets.interactive_output(render, {"k": k, "signal": signal})
-    return widgets.VBox([widgets.HBox([k, signal]), output])
+    return widgets.VBox([controls(k, signal), output])
 
 
 @explorer
@@ -223,10 +223,10 @@ def temperature_explorer(model, idx_to_char: list[str], *, prompt: str = "\n", n
         plt.show()
         print(prompt + text)
 
-    temperature = widgets.FloatSlider(value=1.0, min=0.1, max=2.0, step=0.1, description="temperature")
-    prompt_box = widgets.Text(value=prompt, description="prompt", continuous_update=False)
+    temperature = control(widgets.FloatSlider, "temperature", value=1.0, min=0.1, max=2.0, step=0.1)
+    prompt_box = control(widgets.Text, "prompt", value=prompt, continuous_update=False)
     output = widgets.interactive_output(render, {"temperature": temperature, "prompt": prompt_box})
-    return widgets.VBox([widgets.HBox([temperature, prompt_box]), output])
+    return widgets.VBox([controls(temperature, prompt_box), output])
 
 
 def _axes(ax, figsize):

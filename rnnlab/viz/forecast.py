@@ -12,7 +12,7 @@ import numpy as np
 from rnnlab._validate import check_count, check_float, check_shapes
 from rnnlab.data.series import make_windows
 from rnnlab.models.autoregressive import ar_predict, fit_ar, forecast, forecast_errors
-from rnnlab.viz._widgets import explorer
+from rnnlab.viz._widgets import control, controls, explorer
 
 
 def plot_series(series: np.ndarray, *, ax=None, title: str | None = None):
@@ -116,10 +116,10 @@ def ar_order_explorer(series: np.ndarray, *, max_p: int = 20, horizons=(1, 4, 16
         ax.set_title(f"AR({p}): train RMSE {train_rmse:.3f}, test {k}-step RMSE {test_rmse:.3f}")
         plt.show()
 
-    p_slider = widgets.IntSlider(value=min(2, max_p), min=1, max=max_p, description="order p")
-    k_choice = widgets.Dropdown(options=horizons, value=horizons[-1], description="horizon k")
+    p_slider = control(widgets.IntSlider, "order p", value=min(2, max_p), min=1, max=max_p)
+    k_choice = control(widgets.Dropdown, "horizon k", width="180px", options=horizons, value=horizons[-1])
     output = widgets.interactive_output(render, {"p": p_slider, "k": k_choice})
-    return widgets.VBox([widgets.HBox([p_slider, k_choice]), output])
+    return widgets.VBox([controls(p_slider, k_choice), output])
 
 
 def _axes(ax):

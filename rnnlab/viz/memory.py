@@ -12,7 +12,7 @@ import numpy as np
 from rnnlab._validate import check_float, check_int, check_positive, check_shapes
 from rnnlab.models.hmm import casino_hmm, hmm_forward
 from rnnlab.models.lds import kalman_filter
-from rnnlab.viz._widgets import explorer
+from rnnlab.viz._widgets import control, controls, explorer
 from rnnlab.viz.forecast import _axes
 
 
@@ -66,7 +66,9 @@ def kalman_explorer(z, x, *, q_true: float, r_true: float):
 
     The data follow z_t = z_{t-1} + w_t, w_t ~ N(0, q_true), x_t = z_t + v_t, v_t ~ N(0, r_true). The filter
     starts from N(x_1, r) and uses the slider values instead of the true ones; the title gives the RMSE of
-    its mean against the truth, the RMSE of the raw observations and the gain K of the last step.
+    its mean against the truth, the RMSE of the raw observations and the gain K of the last step. Each slider
+    is logarithmic, from 1/100 of its true value to 10 times it (ends rounded out to powers of 10), in steps of
+    LOG_SLIDER_STEP decades.
     Inputs: z (T, 1), x (T, 1) float. Returns an ipywidgets VBox (controls, then the plot output).
     """
     check_shapes(z=(z, "T 1"), x=(x, "T 1"))
@@ -86,11 +88,25 @@ def kalman_explorer(z, x, *, q_true: float, r_true: float):
         ax.set_title(f"filter RMSE {rmse:.3f} (observations alone {raw_rmse:.3f}), gain K = {gain:.2f}")
         plt.show()
 
-    slider = {"continuous_update": False, "readout_format": ".3g", "min": -3, "max": 2, "step": 0.1}
-    q = widgets.FloatLogSlider(value=q_true, description="filter's q", **slider)
-    r = widgets.FloatLogSlider(value=r_true, description="filter's r", **slider)
+    q = _log_slider("filter's q", q_true)
+    r = _log_slider("filter's r", r_true)
     output = widgets.interactive_output(render, {"q": q, "r": r})
-    return widgets.VBox([widgets.HBox([q, r]), output])
+    return widgets.VBox([controls(q, r), output])
+
+
+LOG_SLIDER_STEP = 0.02
+"""Step of the Kalman explorer's log sliders, in decades: a factor 10^0.02 = 1.047 per step. A slider 420 px wide
+spans 3 decades (4 when the true value is not a power of 10) with about 90 px per decade."""
+
+
+def _log_slider(description: str, true_value: float) -> widgets.FloatLogSlider:
+    """A log slider from true_value / 100 to true_value * 10, ends rounded out to powers of 10."""
+    low = int(np.floor(np.log10(true_value))) - 2
+    high = int(np.ceil(np.log10(true_value))) + 1
+    return control(
+        widgets.FloatLogSlider, description, width="420px", value=true_value, min=low, max=high,
+        step=LOG_SLIDER_STEP, readout_format=".3g", continuous_update=False,
+    )  # fmt: skip
 
 
 @explorer
@@ -112,8 +128,9 @@ def stickiness_explorer(states, obs):
         ax.set_title(f"assumed stay probability {stay:.3f}: {accuracy:.0%} of rolls assigned the right die")
         plt.show()
 
-    stay = widgets.FloatSlider(
-        value=0.9, min=0.5, max=0.995, step=0.005, readout_format=".3f", description="stay", continuous_update=False
-    )
+    stay = control(
+        widgets.FloatSlider, "stay", width="420px", value=0.9, min=0.5, max=0.995, step=0.005,
+        readout_format=".3f", continuous_update=False,
+    )  # fmt: skip
     output = widgets.interactive_output(render, {"stay": stay})
-    return widgets.VBox([stay, output])
+    return widgets.VBox([controls(stay), output])

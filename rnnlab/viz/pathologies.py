@@ -14,7 +14,11 @@ import numpy as np
 from rnnlab._validate import check_count, check_float, check_positive, check_shapes
 from rnnlab.analysis import ACTIVATIONS, activation_derivatives, cosine, grad_norms_through_time, random_rnn_problem
 from rnnlab.optim import clip_grad_norm, clip_grad_value
-from rnnlab.viz._widgets import explorer
+from rnnlab.viz._widgets import control, controls, explorer
+
+MAX_RADIUS = 3.0
+"""The explorer's largest spectral radius. Up to about 2 a tanh RNN's gradient vanishes or barely changes; at 2.5 and 3
+the explorer's tanh RNN explodes (the gradient reaching t = 0 grows by about 1e5 and 4e8 over 99 steps)."""
 
 
 def plot_grad_norms(curves: dict[str, np.ndarray], *, ax=None, title: str | None = None):
@@ -76,7 +80,7 @@ def plot_clipping(g: np.ndarray, threshold: float, *, ax=None):
 
 @explorer
 def gradient_explorer(*, N: int = 8, D: int = 4, H: int = 64, max_T: int = 200, seed: int = 0):
-    """Widget: spectral radius, activation, sequence length T and input scale; see the probe live.
+    """Widget: spectral radius (up to MAX_RADIUS), activation, sequence length T and input scale; see the probe live.
 
     One random problem (random_rnn_problem with the given seed) is drawn once; the sliders rescale its Wh to
     the chosen radius and its inputs to the chosen scale. Left: grad_norms_through_time on a log scale with
@@ -105,14 +109,14 @@ def gradient_explorer(*, N: int = 8, D: int = 4, H: int = 64, max_T: int = 200, 
         fig.tight_layout()
         plt.show()
 
-    radius = widgets.FloatSlider(value=1.0, min=0.1, max=2.0, step=0.05, description="radius")
-    activation = widgets.ToggleButtons(options=ACTIVATIONS, value="tanh", description="activation")
-    T = widgets.IntSlider(value=min(100, max_T), min=10, max=max_T, step=10, description="T")
-    input_scale = widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description="input scale")
+    radius = control(widgets.FloatSlider, "radius", value=1.0, min=0.1, max=MAX_RADIUS, step=0.05)
+    activation = control(widgets.ToggleButtons, "activation", width=None, options=ACTIVATIONS, value="tanh")
+    T = control(widgets.IntSlider, "T", value=min(100, max_T), min=10, max=max_T, step=10)
+    input_scale = control(widgets.FloatSlider, "input scale", value=1.0, min=0.0, max=2.0, step=0.1)
     output = widgets.interactive_output(
         render, {"radius": radius, "activation": activation, "T": T, "input_scale": input_scale}
     )
-    return widgets.VBox([widgets.HBox([radius, T, input_scale]), activation, output])
+    return widgets.VBox([controls(radius, T, input_scale), activation, output])
 
 
 def _axes(ax):

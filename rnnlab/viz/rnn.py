@@ -14,7 +14,7 @@ import numpy as np
 from rnnlab._validate import check_count, check_float, check_nonnegative, check_shapes
 from rnnlab.init import orthogonal
 from rnnlab.nn.rnn import rnn_forward
-from rnnlab.viz._widgets import explorer
+from rnnlab.viz._widgets import control, controls, explorer
 
 _COLORS = {"x": "#f4c7c3", "h": "#c8e6c9", "y": "#bbdefb"}
 _ROWS = {"x": 0.0, "h": 1.0, "y": 2.0}
@@ -236,11 +236,11 @@ def hidden_state_explorer(*, T: int = 60, H: int = 8, seed: int = 0):
         fig.tight_layout()
         plt.show()
 
-    radius = widgets.FloatSlider(value=0.9, min=0.0, max=2.0, step=0.05, description="radius of Wh")
-    scale = widgets.FloatSlider(value=1.0, min=0.0, max=5.0, step=0.1, description="scale of Wx")
-    kind = widgets.Dropdown(options=EXPLORER_INPUTS, value="pulse", description="input")
+    radius = control(widgets.FloatSlider, "radius of Wh", value=0.9, min=0.0, max=2.0, step=0.05)
+    scale = control(widgets.FloatSlider, "scale of Wx", value=1.0, min=0.0, max=5.0, step=0.1)
+    kind = control(widgets.Dropdown, "input", width="180px", options=EXPLORER_INPUTS, value="pulse")
     output = widgets.interactive_output(render, {"radius": radius, "scale": scale, "kind": kind})
-    return widgets.VBox([widgets.HBox([radius, scale, kind]), output])
+    return widgets.VBox([controls(radius, scale, kind), output])
 
 
 def _axes(ax, figsize):

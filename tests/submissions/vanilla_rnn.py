@@ -26,8 +26,18 @@ def embedding_forward(idx, W):
     return rnnlab.nn.embedding_forward(idx, W)
 '''
 
+# The buffered update: a token that occurs several times keeps only one of its gradients.
+EMBEDDING_BACKWARD_BUFFERED = '''
+def embedding_backward(dout, cache):
+    idx, W = cache
+    dW = np.zeros_like(W)
+    dW[idx] += dout
+    return dW
+'''
+
 SUBMISSIONS = {
     "bias_bug": ({"rnn_step_forward": STEP_WITHOUT_BIAS}, ["rnn_step_forward_test"]),
     "h0_bug": ({"rnn_forward": FORWARD_IGNORING_H0}, ["rnn_forward_test"]),
     "delegates": ({"embedding_forward": EMBEDDING_DELEGATING}, ["embedding_forward_test"]),
+    "buffered_add": ({"embedding_backward": EMBEDDING_BACKWARD_BUFFERED}, ["embedding_backward_test"]),
 }
