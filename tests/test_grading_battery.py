@@ -9,6 +9,7 @@ import csv
 import fcntl
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,10 +40,20 @@ def write_submission(course, student, files):
     folder = course / "submitted" / student / A
     folder.mkdir(parents=True)
     for name, content in files.items():
-        if isinstance(content, bytes):
-            (folder / name).write_bytes(content)
+        path = os.fsencode(folder) + b"/" + (name if isinstance(name, bytes) else os.fsencode(name))
+        if isinstance(content, battery.Special):
+            if content.kind == "symlink":
+                os.symlink(content.target, path)
+            elif content.kind == "hardlink":
+                os.link(content.target, path)
+            else:
+                os.mkfifo(path)
+        elif isinstance(content, bytes):
+            with open(path, "wb") as f:
+                f.write(content)
         else:
-            nbformat.write(content, folder / name)
+            with open(path, "w", encoding="utf-8") as f:
+                nbformat.write(content, f)
 
 
 def build(course, release, solution, kinds, ctx):
@@ -175,6 +186,41 @@ def test_feedback_shows_failures_but_no_hidden_tests(graded):
             assert line not in html and json.dumps(line)[1:-1] not in graded_nb, (student, line)
     html = (course / "feedback" / "bias_bug" / A / f"{A}.html").read_text()
     assert "check your first bias b1" in html  # the check's message for this student's bug
+
+
+def test_a_link_to_the_solutions_brings_nothing_of_them_into_autograded_or_feedback(graded):
+    course = graded["course"]
+    for student in ("symlink_to_solution", "hardlink_to_solution", "timestamp_symlink"):
+        for path in [*(course / "autograded" / student).rglob("*"), *(course / "feedback" / student).rglob("*")]:
+            if path.is_file():
+                data = path.read_bytes()
+                assert b"BEGIN SOLUTION" not in data and b"BEGIN HIDDEN TESTS" not in data, path
+
+
+def test_output_made_after_hidden_tests_is_not_kept(graded):
+    course = graded["course"]
+    html = (course / "feedback" / "leaks_hidden" / A / f"{A}.html").read_text()
+    graded_nb = (course / "autograded" / "leaks_hidden" / A / f"{A}.ipynb").read_text()
+    for hidden_call in ("(30, 1)", "(200, 24)"):  # arguments of the hidden tests' calls, recorded by the student
+        assert hidden_call not in html and hidden_call not in graded_nb, hidden_call
+    assert "output not kept" in html
+
+
+def test_a_hidden_failure_is_reported_without_its_message_to_the_student_but_with_it_to_the_instructor(graded):
+    course = graded["course"]
+    html = (course / "feedback" / "visible_only" / A / f"{A}.html").read_text()
+    assert "fails the hidden tests" in html and "series of length 30" not in html
+    detail = graded["states"]["visible_only"]["tests"]["make_windows_test"]["detail"]
+    assert detail.startswith("hidden tests: AssertionError: make_windows(series of length 30, p=1)"), detail
+    report = grader(course, "report", A)
+    assert "hidden tests: AssertionError: make_windows(series of length 30, p=1)" in report.stdout
+
+
+def test_student_html_and_script_are_inert_in_feedback(graded):
+    html = (graded["course"] / "feedback" / "live_html" / A / f"{A}.html").read_text()
+    assert "my notes" in html and "dataset.pwned" in html  # what the student wrote is shown ...
+    for live in (r"<script>document\.body", r"<img[^>]*onerror", r"<a[^>]*href=.javascript:", r"pwned = 1\s*</script>"):
+        assert not re.search(live, html), live  # ... as text: nothing in it can run
 
 
 def test_sandbox_kept_files_and_network_safe(graded):

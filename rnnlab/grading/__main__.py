@@ -48,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "feedback":
         return batch.nbgrader(course, "generate_feedback", args.assignment, "--force")
     if args.command == "export":
-        return batch.nbgrader(course, "export", "--to", str(course.root / "grades.csv"))
+        status = batch.nbgrader(course, "export", "--to", str(course.root / "grades.csv"))
+        missing = batch.ungraded(course)
+        if missing:
+            print(f"grades.csv has no grade for {len(missing)} submission(s):\n  " + "\n  ".join(missing))
+        return status
     print(batch.report(course, args.assignment))
     return 0
 

@@ -19,23 +19,26 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveAutoGrades
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from rnnlab.grading import sandbox
+from rnnlab.grading import intake, sandbox
 
 GRADER_VERSION = "1"
 STATE_DIR = ".rnnlab-grading"
 GRADER_ATTEMPTS = 3  # tries per submission when the grader itself fails
+RETRY_SECONDS = 5  # wait before the second try; twice as long before the third
 NO_SANDBOX = (
     "WARNING: {reason}. Grading runs WITHOUT the sandbox: student code can read and write your files and use "
     "the network (only resource limits and timeouts apply). Install it with `apt-get install bubblewrap`."
@@ -78,8 +81,15 @@ class Settings:
 
 
 def students(course: Course, assignment: str, only: list[str] | None = None) -> list[str]:
-    """Students with a folder ``submitted/STUDENT/ASSIGNMENT`` (possibly empty), sorted."""
-    found = sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment}") if p.is_dir())
+    """Students with a folder ``submitted/STUDENT/ASSIGNMENT`` (possibly empty), sorted. A folder whose name is not
+    valid UTF-8 cannot be a student id in the gradebook: it is reported and left out."""
+    found = []
+    for path in sorted((course.root / "submitted").glob(f"*/{assignment}")):
+        name = path.parent.name
+        if intake.shown(name) != name:
+            print(f"skipped submitted/{intake.shown(name)}: a student id must be valid UTF-8", file=sys.stderr)
+        else:
+            found.append(name)
     if only:
         missing = sorted(set(only) - set(found))
         if missing:
@@ -92,9 +102,7 @@ def fingerprint(course: Course, assignment: str, student: str, settings: Setting
     digest = hashlib.sha256(f"{GRADER_VERSION}:{settings.key()}".encode())
     for path in (course.notebook(course.source, assignment), course.notebook(course.release, assignment)):
         digest.update(path.read_bytes())
-    folder = course.root / "submitted" / student / assignment
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    digest.update(intake.take_in(course.root / "submitted" / student / assignment).digest().encode())
     return digest.hexdigest()
 
 
@@ -113,34 +121,43 @@ def autograde(course: Course, assignment: str, settings: Settings, only=None, fo
             log(f"{student}: up to date ({_total(state)})")
         else:
             todo.append((student, print_))
-    slots = list(range(max(settings.workers, 1)))
+    with sandbox.reserved_slots(max(settings.workers, 1)) as slots:
+        _grade_all(course, assignment, settings, todo, states, slots, reason is None, log)
+    return dict(sorted(states.items()))
+
+
+def _grade_all(course, assignment, settings, todo, states, slots, sandboxed, log) -> None:
+    """Grade ``todo`` [(student, fingerprint)] on the worker ``slots``; record each result as it arrives."""
     lock = threading.Lock()
+    free = list(slots)
 
     def work(student: str):
         with lock:
-            slot = slots.pop()
+            slot = free.pop()
         try:
             # A grader error (a kernel that did not start on a busy machine, a worker that crashed) is not the
             # student's fault: try again before reporting it.
             for attempt in range(1, GRADER_ATTEMPTS + 1):
-                outcome = _grade_in_worker(course, assignment, student, settings, slot, sandboxed=reason is None)
+                outcome = _grade_in_worker(course, assignment, student, settings, slot, sandboxed=sandboxed)
                 if "error" not in outcome:
                     break
                 if attempt < GRADER_ATTEMPTS:
-                    log(f"{student}: grader error ({outcome['error']}), trying again")
+                    log(f"{student}: grader error ({outcome['error']}), trying again in {RETRY_SECONDS * attempt} s")
+                    time.sleep(RETRY_SECONDS * attempt)  # a busy machine gets a moment to calm down
             return outcome
         finally:
             with lock:
-                slots.append(slot)
+                free.append(slot)
 
     with ThreadPoolExecutor(max_workers=len(slots)) as pool:
         futures = {pool.submit(work, student): (student, print_) for student, print_ in todo}
         for future in as_completed(futures):
             student, print_ = futures[future]
             outcome = future.result()
-            if "error" in outcome:
-                states[student] = outcome
-                log(f"{student}: GRADER ERROR, not recorded: {outcome['error']}")
+            if "error" in outcome:  # kept apart from the grades: the next run grades this student again
+                states[student] = {"error": outcome["error"]}
+                _write_state(course, assignment, student, states[student])
+                log(f"{student}: GRADER ERROR, not recorded (the next run tries again): {outcome['error']}")
                 continue
             notebook, result = outcome["notebook"], outcome["result"]
             _record(course, assignment, student, notebook, result)
@@ -148,7 +165,6 @@ def autograde(course: Course, assignment: str, settings: Settings, only=None, fo
             _write_state(course, assignment, student, state)
             states[student] = state
             log(f"{student}: graded ({_total(state)})")
-    return dict(sorted(states.items()))
 
 
 def _grade_in_worker(course, assignment, student, settings, slot, sandboxed) -> dict:
@@ -200,13 +216,14 @@ def _record(course: Course, assignment: str, student: str, notebook, result: dic
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    if (folder / "timestamp.txt").is_file():
-        shutil.copy(folder / "timestamp.txt", dest / "timestamp.txt")
+    notebook = _inert(notebook)
+    timestamp = _timestamp(folder)
+    if timestamp is not None:  # nbgrader reads it again from here; written by us, never copied from the student
+        (dest / "timestamp.txt").write_text(timestamp.isoformat())
     nbformat.write(notebook, dest / f"{assignment}.ipynb")
     with Gradebook(course.db_url) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own session warnings on new submissions
         gb.update_or_create_student(student)
-        timestamp = _timestamp(folder)
         if timestamp is None:
             gb.update_or_create_submission(assignment, student)
         else:
@@ -221,21 +238,36 @@ def _record(course: Course, assignment: str, student: str, notebook, result: dic
             raise RuntimeError(f"{student}: gradebook has {saved.get(gid)} for {gid}, the grader {test['score']}")
 
 
+def _inert(notebook):
+    """The notebook with what the student wrote made harmless for the browsers that show it (feedback HTML, the
+    formgrader): scripts, event handlers and javascript: links in their markdown and in every output are escaped
+    or removed (nbconvert's SanitizeHTML). Locked cells hold the instructor's own text and are left as they are."""
+    sanitizer = SanitizeHTML()
+    for index, cell in enumerate(notebook.cells):
+        if not (cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("locked")):
+            sanitizer.preprocess_cell(cell, {}, index)
+    return notebook
+
+
 def _timestamp(folder: Path):
-    path = folder / "timestamp.txt"
-    if path.is_file() and path.read_text().strip():
-        try:
-            return parse_utc(path.read_text().strip())
-        except ValueError:
-            return None
-    return None
+    """The submission time in the student's timestamp.txt, if it is a regular file holding a date; else None."""
+    submission = intake.take_in(folder)
+    raw = submission.files.get("timestamp.txt", b"") if submission.problem is None else b""
+    try:
+        return parse_utc(raw.decode("utf-8").strip()) if raw.strip() else None
+    except (UnicodeDecodeError, ValueError, OverflowError):
+        return None
 
 
 def _read_state(course: Course, assignment: str, student: str) -> dict:
+    """The last grading of this submission: its tests (if recorded), or the grader error that stopped it."""
     path = course.state(assignment, student)
-    if not path.is_file() or not (course.root / "autograded" / student / assignment).is_dir():
+    if not path.is_file():
         return {}
-    return json.loads(path.read_text())
+    state = json.loads(path.read_text())
+    if "tests" in state and not (course.root / "autograded" / student / assignment).is_dir():
+        return {}  # the recorded notebook was deleted: grade again
+    return state
 
 
 def _write_state(course: Course, assignment: str, student: str, state: dict) -> None:
@@ -257,12 +289,13 @@ def report(course: Course, assignment: str) -> str:
     for student in students(course, assignment):
         state = _read_state(course, assignment, student)
         if "tests" not in state:
-            lines.append(f"  {student}: not graded yet")
+            why = f"grader error: {state['error']}" if "error" in state else "not autograded yet"
+            lines.append(f"  {student}: NOT GRADED ({why})")
             continue
         lines.append(f"  {student}: {_total(state)}")
         for gid, test in state["tests"].items():
             if test["score"] < test["max"]:
-                lines.append(f"      -{test['max'] - test['score']:g} {gid}: {test['reason']}")
+                lines.append(f"      -{test['max'] - test['score']:g} {gid}: {test.get('detail') or test['reason']}")
         for note in state.get("notes", []):
             lines.append(f"      note: {note}")
     return "\n".join(lines)
@@ -273,3 +306,15 @@ def nbgrader(course: Course, *args: str) -> int:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course.root, env=env).returncode
+
+
+def ungraded(course: Course) -> list[str]:
+    """'student/assignment: why' for every submission that has no recorded grade (so no row in grades.csv)."""
+    missing = []
+    for folder in sorted((course.root / "submitted").glob("*/*")):
+        student, assignment = folder.parent.name, folder.name
+        state = _read_state(course, assignment, student)
+        if "tests" not in state:
+            why = f"grader error: {state['error']}" if "error" in state else "not autograded yet"
+            missing.append(f"{intake.shown(student)}/{intake.shown(assignment)}: {why}")
+    return missing

@@ -32,13 +32,17 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from rnnlab.grading import assemble, sandbox, wire
+from rnnlab.grading import assemble, intake, sandbox, wire
 
 CELL_OUTPUT_CAP = 1024 * 1024
 NOTEBOOK_OUTPUT_CAP = 8 * 1024 * 1024
 TRUNCATED = "\n[output truncated by the grader]\n"
 # rnnlab.checks' failures are AssertionErrors with a short rendering in the notebook; reasons name them as such.
 CHECK_FAILURES = ("CheckFailed", "StudentCallError")
+HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
+AFTER_HIDDEN = "[output not kept: this cell ran after hidden tests had called your functions]\n"
+HIDDEN_FAILED = ("your function passes the visible checks but fails the hidden tests (other inputs and sizes): "
+                 "make sure it computes the right thing for any input, not just the examples")
 
 
 @dataclass
@@ -163,14 +167,15 @@ def grade(job: dict) -> dict:
     tests = assemble.test_sources(source)
     points = {gid: float(c.metadata["nbgrader"]["points"]) for c in release.cells if assemble.is_test(c)
               for gid in [c.metadata["nbgrader"]["grade_id"]]}
-    student_nb, problem = _read_student(Path(job["submission"]), job["notebook"])
+    submission = intake.take_in(Path(job["submission"]))
+    student_nb, problem = _read_student(submission, job["notebook"])
     if student_nb is None:
         built = assemble.Assembled(_blank(release), [problem])
         verdicts = {gid: (0.0, problem) for gid in tests}
-        outputs = {gid: [] for gid in tests}
+        outputs, details = {gid: [] for gid in tests}, {}
     else:
         built = assemble.assemble(release, student_nb)
-        verdicts, outputs = _run(job, built.nb, source, tests, points)
+        verdicts, outputs, details = _run(job, submission, built.nb, source, tests, points)
     for cell in built.nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in verdicts:
@@ -181,22 +186,24 @@ def grade(job: dict) -> dict:
                     "error", ename="Failed", evalue=reason, traceback=[f"Failed: {reason}"]))
     nbformat.write(built.nb, out / "notebook.ipynb")
     result = {
-        "tests": {gid: {"score": verdicts[gid][0], "max": points[gid], "reason": verdicts[gid][1]} for gid in tests},
+        "tests": {gid: {"score": verdicts[gid][0], "max": points[gid], "reason": verdicts[gid][1]}
+                  | ({"detail": details[gid]} if details.get(gid) else {}) for gid in tests},
         "notes": built.notes,
     }
     (out / "result.json").write_text(json.dumps(result, indent=1))
     return result
 
 
-def _read_student(folder: Path, notebook: str):
+def _read_student(submission: intake.Submission, notebook: str):
     """(notebook, None) or (None, the reason it cannot be graded)."""
-    path = folder / notebook
-    if not path.is_file():
-        found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-        listing = ", ".join(found) if found else "the folder is empty"
+    if submission.problem:
+        return None, submission.problem
+    if notebook not in submission.files:
+        found = sorted({name.split("/")[0] for name in submission.files})
+        listing = ", ".join(map(intake.shown, found)) if found else "the folder is empty"
         return None, f"no notebook named {notebook} in the submission ({listing})"
     try:
-        nb = nbformat.read(path, as_version=4)
+        nb = nbformat.reads(submission.files[notebook].decode("utf-8"), as_version=4)
     except Exception as err:  # nbformat raises many types (JSON, validation, encoding) for a broken file
         return None, f"{notebook} could not be read ({type(err).__name__}: {str(err)[:200]})"
     return nb, None
@@ -210,7 +217,7 @@ def _blank(release):
     return nb
 
 
-def _run(job, nb, source, tests, points):
+def _run(job, submission, nb, source, tests, points):
     limits = sandbox.Limits(cpu_seconds=int(job["notebook_timeout"]) + 30)
     sandboxed = job["sandboxed"]
     slot = job["slot"]
@@ -223,10 +230,11 @@ def _run(job, nb, source, tests, points):
     scratch.chmod(0o755)
     verdicts: dict[str, tuple[float, str]] = {}
     outputs: dict[str, list] = {}
+    details: dict[str, str] = {}
     student = judge = None
     try:
         work = scratch / "work"
-        shutil.copytree(job["submission"], work, symlinks=True)
+        submission.write(work)  # the files take_in checked, never the folder itself
         srt, jrt = scratch / "student", scratch / "judge"
         srt.mkdir()
         jrt.mkdir()
@@ -243,19 +251,21 @@ def _run(job, nb, source, tests, points):
         if boot.status != "ok":
             raise RuntimeError(f"the judge kernel could not start: {boot.ename}: {boot.evalue}")
         names = assemble.defined_names(source)
-        verdicts, outputs = _run_cells(nb, student, judge, tests, points, names, cell_timeout,
+        verdicts, outputs, details = _run_cells(nb, student, judge, tests, points, names, cell_timeout,
                                        time.monotonic() + float(job["notebook_timeout"]))
     finally:
         for kernel in (student, judge):
             if kernel is not None:
                 kernel.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    return verdicts, outputs
+    return verdicts, outputs, details
 
 
 def _run_cells(nb, student, judge, tests, points, names, cell_timeout, deadline):
     verdicts: dict[str, tuple[float, str]] = {}
     outputs: dict[str, list] = {}
+    details: dict[str, str] = {}
+    hidden_ran = False
     stopped = ""  # why the remaining tests are not run
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -272,12 +282,17 @@ def _run_cells(nb, student, judge, tests, points, names, cell_timeout, deadline)
                 verdicts[gid] = (0.0, stopped)
             continue
         if gid in tests:
-            verdicts[gid], outputs[gid] = _judge(judge, student, gid, tests[gid], points[gid], names, cell_timeout)
+            verdicts[gid], outputs[gid], details[gid] = _judge(judge, student, gid, tests[gid], points[gid], names,
+                                                               cell_timeout)
+            hidden_ran = True
             if not student.alive():
                 stopped = f"not run: your kernel died during test `{gid}`"
             continue
         run = student.run(cell.source, min(cell_timeout, max(deadline - time.monotonic(), 1)))
+        # Output made after a hidden test called the student's code could show the hidden arguments: not kept.
         cell.outputs = run.outputs
+        if hidden_ran and run.outputs:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=AFTER_HIDDEN)]
         if run.status == "timeout":
             cell.outputs.append(nbformat.v4.new_output(
                 "stream", name="stdout", text=f"\n[interrupted by the grader after {cell_timeout:g} s]\n"))
@@ -286,17 +301,26 @@ def _run_cells(nb, student, judge, tests, points, names, cell_timeout, deadline)
                 stopped = f"not run: your kernel ignored the interrupt at the time limit in {label} and was stopped"
             else:
                 stopped = f"not run: your kernel died in {label} (os._exit, a kill or a crash)"
-    return verdicts, outputs
+    return verdicts, outputs, details
 
 
 def _judge(judge, student, gid, code, points, names, cell_timeout):
-    """Run test ``gid`` in the judge kernel; return ((score, reason), the outputs to show the student)."""
-    run = judge.run(f"__rnnlab_wire.bind(globals(), {names!r})\n" + code, cell_timeout + 30)
+    """Run test ``gid`` in the judge kernel, its visible part first, then its hidden part.
+
+    Returns ((score, reason), the outputs to show the student, detail). A failure in the hidden part gets a reason
+    that gives nothing of the hidden tests away; ``detail`` keeps the real message for the instructor ('' if none).
+    """
+    visible, _, hidden = code.partition(HIDDEN_MARKER)
+    bind = f"__rnnlab_wire.bind(globals(), {names!r})\n"
+    run = judge.run(bind + visible, cell_timeout + 30)
     shown = [o for o in run.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout"]
+    in_hidden = False
+    if run.status == "ok" and hidden.strip():
+        run, in_hidden = judge.run(bind + hidden, cell_timeout + 30), True
     if run.status == "ok":
-        return (points, ""), shown
+        return (points, ""), shown, ""
     if not student.alive() or run.ename == "StudentKernelDied":
-        return (0.0, "your kernel died while the test called your function (os._exit, a kill or a crash)"), shown
+        return (0.0, "your kernel died while the test called your function (os._exit, a kill or a crash)"), shown, ""
     if run.status in ("timeout", "died"):
         if not judge.alive() or run.status == "died":
             raise RuntimeError(f"the judge kernel failed during test `{gid}`")
@@ -308,7 +332,9 @@ def _judge(judge, student, gid, code, points, names, cell_timeout):
         first = run.evalue.strip().splitlines()[0] if run.evalue.strip() else ""
         ename = "AssertionError" if run.ename in CHECK_FAILURES else run.ename
         reason = f"{ename}: {first}" if first else ename
-    return (0.0, reason[:500]), shown
+    if in_hidden:
+        return (0.0, HIDDEN_FAILED), shown, f"hidden tests: {reason}"[:500]
+    return (0.0, reason[:500]), shown, ""
 
 
 def _recover(student) -> None:

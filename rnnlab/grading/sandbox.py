@@ -2,12 +2,14 @@
 
 With bubblewrap (``bwrap``, Debian package ``bubblewrap``) a kernel sees a fresh root file system holding only
 the system directories, the Python installation and the rnnlab package (all read-only), its own working copy
-(read-write), its runtime folder (connection file and sockets) and a private tmpfs for /tmp and HOME. It has no
+(read-write), its runtime folder (connection file and sockets) and private tmpfs for /tmp, HOME and /dev/shm,
+each capped at TMPFS_BYTES. It has no
 network (``--unshare-net``: the kernel talks to the grader over Unix sockets), its own PID, IPC and UTS
 namespaces, and dies with the grader. solutions/, the gradebook, the other submissions and the instructor's
 home do not exist inside it.
 
-When the grader runs as root, every kernel also switches to its own unprivileged uid (one per worker slot), so
+When the grader runs as root, every kernel also switches to its own unprivileged uid (one per worker slot, and slots
+are reserved machine-wide so that concurrent batches never share one), so
 RLIMIT_NPROC really limits it (root is exempt) and one student's fork bomb cannot starve another's kernel.
 Limits (``resource``): address space, CPU seconds, processes, file size and no core files.
 
@@ -17,11 +19,14 @@ and the grader says so once at the start of a batch.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +34,8 @@ import rnnlab
 
 BWRAP_ENV = "RNNLAB_BWRAP"  # path or name of the bwrap binary (tests point it at a missing file)
 BASE_UID = 61000
+MAX_SLOTS = 256  # worker slots on one machine, over all concurrent batches (uids BASE_UID .. BASE_UID + 511)
+TMPFS_BYTES = 256 * 2**20  # /tmp and /dev/shm in the sandbox: tmpfs pages do not count against RLIMIT_AS
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,33 @@ def probe() -> str | None:
     if proc.returncode != 0:
         return f"bubblewrap at {path} cannot create a sandbox here: {proc.stderr.strip()[-300:]}"
     return None
+
+
+@contextlib.contextmanager
+def reserved_slots(n: int):
+    """Reserve ``n`` worker slots that no other grading batch on this machine holds, for as long as the block runs.
+
+    Each slot has its own sandbox uids, so two batches at once (two assignments, two instructors) never share a
+    uid, and one batch's fork bomb cannot fill another's process limit. Yields the slot numbers.
+    """
+    held = []
+    try:
+        for slot in range(MAX_SLOTS):
+            if len(held) == n:
+                break
+            lock = open(Path(tempfile.gettempdir()) / f"rnnlab-grading-slot-{slot}.lock", "a")  # noqa: SIM115
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            held.append((slot, lock))
+        if len(held) < n:
+            raise RuntimeError(f"only {len(held)} of {n} grading slots are free: other batches hold the rest")
+        yield [slot for slot, _ in held]
+    finally:
+        for _, lock in held:
+            lock.close()
 
 
 def uid_for(slot: int, role: int) -> int | None:
@@ -89,8 +123,9 @@ def _bind(option: str, path: Path) -> list[str]:
 def _bwrap_args(workdir: Path, rw: list[Path], ro: list[Path], chdir: Path, uid_gid) -> list[str]:
     args = [
         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
-        *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-        "--perms", "1777", "--tmpfs", "/tmp", "--perms", "0777", "--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home",
+        *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
+        "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp",
+        "--perms", "0777", "--dir", "/tmp/home", "--setenv", "HOME", "/tmp/home",
     ]
     python = {Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(rnnlab.__file__).resolve().parent}
     for path in sorted(python) + list(ro):

@@ -2,13 +2,18 @@
 
 ``KINDS`` maps a student id to (how to build the submission, the tests that lose their points with the exact
 reason). A build is either a dict {answer grade_id: source} applied to the correct solution, or a function
-``build(release, solution, ctx) -> dict[file name, bytes | notebook]`` for surgery on the notebook itself
-(``ctx`` has ``course``, the course path, and ``port``, a TCP port the test listens on).
+``build(release, solution, ctx) -> dict[file name, bytes | notebook | Special]`` for surgery on the notebook
+itself or special files (``ctx`` has ``course``, the course path, and ``port``, a TCP port the test listens on).
+A file name may be bytes (not valid UTF-8).
 """
 
 import copy
+from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
+
+from rnnlab.grading.runner import HIDDEN_FAILED
 
 ASSIGNMENT = "01_memoryless_models"
 NB = f"{ASSIGNMENT}.ipynb"
@@ -17,6 +22,7 @@ TESTS = ["make_windows_test", "fit_ar_test", "window_mlp_forward_test", "window_
 NOT_IMPLEMENTED = ("AssertionError: `{0}(...)` is not implemented yet: "
                    "replace `raise NotImplementedError()` with your code")
 UNDEFINED = "NameError: name '{0}' is not defined"
+SYMLINK = "{0} is a symbolic link, not a file: submit the files themselves"
 
 FORWARD_WITHOUT_B1 = '''
 def window_mlp_forward(X, params):
@@ -33,6 +39,101 @@ TRANSFORMER = "get_ipython().input_transformers_cleanup.append(lambda lines: ['p
 NO_RESULT = "StudentRaised: your kernel sent no result (did your code replace the kernel's display?)"
 WRONG_WINDOWS = "def make_windows(series, p):\n    return np.zeros((len(series) - p, p)), np.zeros(len(series) - p)\n"
 WRONG_FIT_AR = "def fit_ar(series, p):\n    return np.zeros(p), 0.0\n"
+
+
+@dataclass
+class Special:
+    """Not a regular file: ``kind`` is "symlink" or "hardlink" (to ``target``) or "fifo"."""
+
+    kind: str
+    target: Path | None = None
+
+
+def _correct(release, solution):
+    return _cells(release, solution, lambda cells: None)[NB]
+
+
+def symlink_to_solution(release, solution, ctx):
+    return {NB: Special("symlink", ctx["course"] / "solutions" / ASSIGNMENT / NB)}
+
+
+def symlink_to_classmate(release, solution, ctx):
+    return {NB: Special("symlink", ctx["course"] / "submitted" / "correct" / ASSIGNMENT / NB)}
+
+
+def hardlink_to_solution(release, solution, ctx):
+    return {NB: Special("hardlink", ctx["course"] / "solutions" / ASSIGNMENT / NB)}
+
+
+def timestamp_symlink(release, solution, ctx):
+    return {NB: _correct(release, solution),
+            "timestamp.txt": Special("symlink", ctx["course"] / "solutions" / ASSIGNMENT / NB)}
+
+
+def fifo_in_folder(release, solution, ctx):
+    return {NB: _correct(release, solution), "results.pipe": Special("fifo")}
+
+
+def timestamp_not_utf8(release, solution, ctx):
+    return {NB: _correct(release, solution), "timestamp.txt": b"\xff\xfe2\x000\x002\x006\x00"}
+
+
+def name_not_utf8(release, solution, ctx):
+    return {NB: _correct(release, solution), b"notes-\xff\xfe.txt": b"\xff\x00 binary"}
+
+
+LIVE_HTML = '<img src=x onerror="alert(1)">'
+LIVE_JS = "document.body.dataset.pwned = 1"
+
+
+def live_html(release, solution, ctx):
+    """Output and markdown that would run script in the instructor's browser if the HTML were not sanitized."""
+    def edit(cells):
+        _set(cells, "make_windows", solution["make_windows"] + f"""
+from IPython.display import HTML, Javascript, display
+display(HTML('<script>{LIVE_JS}</script><a href="javascript:{LIVE_JS}">click</a>{LIVE_HTML}'))
+display(Javascript("{LIVE_JS}"))
+""")
+        cells.insert(_index(cells, "make_windows"), nbformat.v4.new_markdown_cell(
+            f'{LIVE_HTML} <a href="javascript:{LIVE_JS}">my notes</a> <script>{LIVE_JS}</script>'))
+    return _cells(release, solution, edit)
+
+
+def fills_tmpfs(release, solution, ctx):
+    """Writes 512 MB to /tmp and to /dev/shm in 32 MB files (under the per-file limit): right answers only if the
+    sandbox's tmpfs caps stop both writes."""
+    return _cells(release, solution, lambda cells: _set(cells, "make_windows", f"""
+_capped = []
+for _folder in ["/tmp", "/dev/shm"]:
+    try:
+        for _i in range(16):
+            with open(f"{{_folder}}/fill-{{_i}}", "wb") as _f:
+                _f.write(bytes(32 * 2**20))
+    except OSError:
+        _capped.append(_folder)
+if len(_capped) == 2:
+    exec({solution["make_windows"]!r})
+else:
+    def make_windows(series, p):
+        raise NotImplementedError()
+"""))
+
+
+def leaks_hidden(release, solution, ctx):
+    """Records the arguments the hidden tests pass and prints them in a cell of its own after the test."""
+    def edit(cells):
+        _set(cells, "make_windows", "_seen = []\n" + solution["make_windows"].replace(
+            "def make_windows(series, p):", "def make_windows(series, p):\n    _seen.append((len(series), p))"))
+        cells.insert(_index(cells, "make_windows_test") + 1, nbformat.v4.new_code_cell('print("RECORDED", _seen)'))
+    return _cells(release, solution, edit)
+
+
+VISIBLE_ONLY = """def make_windows(series, p):
+    if len(series) > 7:  # tailored to the visible check's examples
+        return np.zeros((len(series) - p, p)), np.zeros(len(series) - p)
+    X = np.stack([series[i:i + p] for i in range(len(series) - p)])
+    return X, series[p:]
+"""
 
 
 def _cells(release, solution, edit):
@@ -225,4 +326,19 @@ KINDS = {
     "wrong_name": (wrong_name, {gid: f"no notebook named {NB} in the submission (01_memoryless_models (1).ipynb)"
                                 for gid in TESTS}),
     "empty": (empty, {gid: f"no notebook named {NB} in the submission (the folder is empty)" for gid in TESTS}),
+    # Special files: the grader reads only regular files, never through a link, and a bad one costs only its owner
+    "symlink_to_solution": (symlink_to_solution, {gid: SYMLINK.format(NB) for gid in TESTS}),
+    "symlink_to_classmate": (symlink_to_classmate, {gid: SYMLINK.format(NB) for gid in TESTS}),
+    "hardlink_to_solution": (hardlink_to_solution, {
+        gid: f"{NB} is a hard link to another file: submit a copy of the file" for gid in TESTS}),
+    "timestamp_symlink": (timestamp_symlink, {gid: SYMLINK.format("timestamp.txt") for gid in TESTS}),
+    "fifo_in_folder": (fifo_in_folder, {
+        gid: "results.pipe is a named pipe (FIFO), not a file: submit the files themselves" for gid in TESTS}),
+    "timestamp_not_utf8": (timestamp_not_utf8, {}),
+    "live_html": (live_html, {}),
+    "fills_tmpfs": (fills_tmpfs, {}),
+    # Nothing of the hidden tests reaches the student: no output made after they ran, no message of theirs
+    "leaks_hidden": (leaks_hidden, {}),
+    "visible_only": ({"make_windows": VISIBLE_ONLY}, {"make_windows_test": HIDDEN_FAILED}),
+    "name_not_utf8": (name_not_utf8, {}),
 }
