@@ -194,6 +194,14 @@ def move_a_slider(page, cell, name: str) -> int:
     return 1
 
 
+def saved_source(path: Path, index: int) -> str | None:
+    """The source of cell ``index`` in the notebook file, or None while JupyterLab is still writing the file."""
+    try:
+        return read(path).cells[index].source
+    except (OSError, ValueError):  # a half-written file is not JSON yet (json's error is a ValueError)
+        return None
+
+
 def test_validate_reports_success_for_a_correct_answer_typed_in(lab):
     assignment = ASSIGNMENTS[0]
     answer = next(c for c in read(solution_path(assignment)).cells if c.metadata.get("nbgrader", {}).get("solution"))
@@ -212,8 +220,8 @@ def test_validate_reports_success_for_a_correct_answer_typed_in(lab):
         page.keyboard.press("Control+s")
         saved = lab.workspace / assignment / f"{assignment}.ipynb"
         deadline = time.monotonic() + 60
-        while read(saved).cells[index].source.strip() != typed.strip():
-            assert time.monotonic() < deadline, f"the typed answer was not saved:\n{read(saved).cells[index].source}"
+        while (source := saved_source(saved, index)) is None or source.strip() != typed.strip():
+            assert time.monotonic() < deadline, f"the typed answer was not saved:\n{source}"
             time.sleep(0.2)
         page.get_by_role("button", name="Validate").click()
         dialog = page.locator(".jp-Dialog")
