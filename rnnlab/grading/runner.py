@@ -242,6 +242,9 @@ def _run(job, submission, nb, source, tests, points):
         student_limits = sandbox.Limits(cpu_seconds=limits.cpu_seconds,
                                         processes=sandbox.process_limit(student_id))
         student = Kernel("student", srt, work, [work], [], student_id, sandboxed, student_limits, umask=0o007)
+        guard = student.run("__import__('rnnlab.grading.wire', fromlist=['guard']).guard()", 120)
+        if guard.status != "ok":
+            raise RuntimeError(f"the student kernel could not be prepared: {guard.ename}: {guard.evalue}")
         judge = Kernel("judge", jrt, jrt, [srt], [], judge_id, sandboxed,
                        sandbox.Limits(cpu_seconds=limits.cpu_seconds, processes=sandbox.process_limit(judge_id)))
         boot = judge.run(

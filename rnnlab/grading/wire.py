@@ -10,8 +10,11 @@ is exactly what the tests judge: no object from their kernel reaches the compari
 ``__array_function__`` or ``__bool__`` of theirs ever runs in the judge).
 
 ``assert_not_delegating`` (rnnlab.checks) watches the student's call for the library's implementation with
-``sys.setprofile``; for a proxy the watch runs inside the student's kernel. That is an honesty check, not a
-security boundary (a student can also copy the library's source), but it catches a plain import or wrapper.
+``sys.setprofile``; for a proxy the watch runs inside the student's kernel. The grader imports this module there
+before any student cell (``guard``), so the watch uses the genuine profiler functions, and an audit hook reports a
+student's function that calls sys.setprofile or sys.settrace during the watch. It remains an honesty check, not
+a security boundary: code in the student's kernel can still replace this module's own functions, and a student
+can copy the library's source.
 """
 
 from __future__ import annotations
@@ -174,9 +177,30 @@ def _describe(namespace: dict, name: str):
         return {"kind": "opaque", "type": type(value).__name__}
 
 
+# The profiler functions as they were when the grader imported this module, before any student code ran (the grader
+# does that first, see guard): a student who later replaces sys.setprofile does not switch the watch off.
+_SETPROFILE, _GETPROFILE = sys.setprofile, sys.getprofile
+_watch_state = {"watching": False, "tampered": []}
+
+
+def guard() -> None:
+    """Run by the grader in the student's kernel before any student cell (never in a student's own lab).
+
+    Installs an audit hook, which nothing can remove, that notes every call of sys.setprofile or sys.settrace made
+    by anything but ``_call`` while a watched call runs: a student's function that turns the watch off is reported.
+    """
+    sys.addaudithook(_audit)
+
+
+def _audit(event: str, args) -> None:
+    if event in ("sys.setprofile", "sys.settrace") and _watch_state["watching"]:
+        if sys._getframe(1).f_code is not _call.__code__:
+            _watch_state["tampered"].append(event)
+
+
 def _call(fn, args, kwargs, watch):
     seen = []
-    previous = sys.getprofile()
+    previous = _GETPROFILE()
     if watch:
         target = tuple(watch)
 
@@ -185,19 +209,23 @@ def _call(fn, args, kwargs, watch):
             if event == "call" and (code.co_filename, code.co_firstlineno, code.co_name) == target:
                 seen.append(True)
 
+    _watch_state["tampered"].clear()
     try:
         if watch:
-            sys.setprofile(profile)
+            _watch_state["watching"] = True
+            _SETPROFILE(profile)
         try:
             result = fn(*args, **kwargs)
         finally:
             if watch:
-                sys.setprofile(previous)
+                _SETPROFILE(previous)
+                _watch_state["watching"] = False
     except BaseException as err:  # noqa: B036  (every failure of student code is reported to the judge)
         return {"raised": type(err).__name__, "message": str(err)[:2000], "line": _student_line(err)}
     try:
         # The arguments go back too, so that changes made in place (e.g. params -= lr * grads) reach the judge.
-        return {"result": encode(result), "delegated": bool(seen), "args": encode(args), "kwargs": encode(kwargs)}
+        return {"result": encode(result), "delegated": bool(seen), "tampered": bool(_watch_state["tampered"]),
+                "args": encode(args), "kwargs": encode(kwargs)}
     except TypeError as err:
         return {"raised": "TypeError", "message": f"the result cannot be graded: {err}", "line": ""}
 
@@ -279,7 +307,8 @@ class StudentFunction:
         return self.call_watched(None, *args, **kwargs)[0]
 
     def call_watched(self, library_fn, *args, **kwargs):
-        """Call the student's function; return (result, whether ``library_fn`` ran during the call)."""
+        """Call the student's function; return (result, whether ``library_fn`` ran during the call, whether the
+        student's code changed the profiler during the call)."""
         watch = None
         if library_fn is not None:
             code = library_fn.__code__
@@ -290,7 +319,7 @@ class StudentFunction:
             raise _rebuild(str(reply["raised"]), str(reply["message"]) + str(reply.get("line", "")))
         _write_back(args, decode(reply["args"]))
         _write_back(kwargs, decode(reply["kwargs"]))
-        return decode(reply["result"]), bool(reply.get("delegated"))
+        return decode(reply["result"]), bool(reply.get("delegated")), bool(reply.get("tampered"))
 
 
 _MUTABLE = (np.ndarray, np.random.Generator, dict, list, tuple)
@@ -346,11 +375,16 @@ def judge_init(connection_file: str, call_timeout: float) -> None:
             return original(student_fn, library_fn, *args, **kwargs)
         name = student_fn.__name__
         try:
-            result, delegated = student_fn.call_watched(library_fn, *args, **kwargs)
+            result, delegated, tampered = student_fn.call_watched(library_fn, *args, **kwargs)
         except NotImplementedError:
             _common.fail(f"`{name}(...)` is not implemented yet: replace `raise NotImplementedError()` with your code")
         except Exception as err:
             _common.fail(f"calling `{name}(...)` raised {type(err).__name__}: {err}")
+        if tampered:
+            _common.fail(
+                f"`{name}` changed the profiler (sys.setprofile or sys.settrace) while the test watched it for "
+                f"calls of rnnlab's own `{library_fn.__name__}`: write the computation yourself"
+            )
         if delegated:
             _common.fail(
                 f"`{name}` calls rnnlab's own `{library_fn.__name__}`: write the computation yourself "

@@ -317,6 +317,19 @@ KINDS = {
                              "yourself instead of importing or calling the library version",
         "fit_ar_test": "AssertionError: `fit_ar` calls rnnlab's own `fit_ar`: write the computation yourself instead "
                        "of importing or calling the library version"}),
+    # The delegation watch cannot be switched off by replacing or resetting the profiler
+    "profiler_replaced": ({"make_windows": "import sys\nsys.setprofile = lambda *args: None\n"
+                                           "from rnnlab.data import make_windows\n"}, {
+        "make_windows_test": "AssertionError: `make_windows` calls rnnlab's own `make_windows`: write the computation "
+                             "yourself instead of importing or calling the library version"}),
+    "delegates_renamed": ({"make_windows": "from rnnlab.data.series import make_windows as slide\n"
+                                           "def make_windows(series, p):\n    return slide(series, p)\n"}, {
+        "make_windows_test": "AssertionError: `make_windows` calls rnnlab's own `make_windows`: write the computation "
+                             "yourself instead of importing or calling the library version"}),
+    "profiler_switched_off": ({"fit_ar": "import sys\ndef fit_ar(series, p):\n    sys.setprofile(None)\n"
+                                         "    return rnnlab.models.fit_ar(series, p)\n"}, {
+        "fit_ar_test": "AssertionError: `fit_ar` changed the profiler (sys.setprofile or sys.settrace) while the test "
+                       "watched it for calls of rnnlab's own `fit_ar`: write the computation yourself"}),
     "reads_secrets": (read_secrets, {"make_windows_test": NOT_IMPLEMENTED.format("make_windows")}),
     "writes_outside": (write_outside, {}),
     "network": (network, {}),
