@@ -228,8 +228,9 @@ def test_sandbox_kept_files_and_network_safe(graded):
     assert not list(course.rglob("PWNED"))
     assert not os.path.exists("/tmp/PWNED")
     assert graded["connections"] == 0
-    notebook = course / "autograded" / "prints_100mb" / A / f"{A}.ipynb"
-    assert notebook.stat().st_size < 10 * 2**20
+    for student in ("prints_100mb", "huge_message"):
+        notebook = course / "autograded" / student / A / f"{A}.ipynb"
+        assert notebook.stat().st_size < 10 * 2**20, student
 
 
 def test_repairs_are_reported(graded):

@@ -76,7 +76,7 @@ class Kernel:
                 cmd, cwd=workdir, env=sandbox.kernel_env(home, sandboxed), stdin=subprocess.DEVNULL,
                 stdout=log, stderr=log, preexec_fn=sandbox.preexec(limits), umask=umask, start_new_session=True,
             )
-        self.client = BlockingKernelClient()
+        self.client = BlockingKernelClient(context=wire.bounded_context())
         self.client.load_connection_file(str(self.connection_file))
         self.client.start_channels(hb=False)  # liveness is the process's, not a heartbeat's (see wire.wait_ready)
         try:

@@ -35,6 +35,16 @@ _KINDS = "biufc"  # numeric and boolean dtypes only
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
+def bounded_context():
+    """A zmq context whose sockets drop any message over MAX_PAYLOAD bytes (the peer is disconnected, and
+    reconnects): whatever a student's kernel publishes, the grader never holds more than that of it at once."""
+    import zmq
+
+    context = zmq.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_PAYLOAD)
+    return context
+
+
 def wait_ready(client, alive, timeout: float) -> None:
     """Wait until the kernel behind ``client`` answers kernel_info; ``alive()`` says whether its process still runs.
 
@@ -250,7 +260,7 @@ class StudentKernel:
         from jupyter_client import BlockingKernelClient
 
         self.call_timeout = call_timeout
-        self.client = BlockingKernelClient()
+        self.client = BlockingKernelClient(context=bounded_context())
         self.client.load_connection_file(connection_file)
         # A heartbeat missed for 1 s (the default) on a busy machine is not a dead kernel; a dead one is still
         # noticed within 10 s, and the runner watches the process itself.

@@ -246,6 +246,13 @@ except OSError:
 '''))
 
 
+def huge_message(release, solution, ctx):
+    """One display message of 200 MB: over the grader's message bound, so it is dropped, not held in memory."""
+    return _cells(release, solution, lambda cells: _set(cells, "make_windows", solution["make_windows"]
+                                                        + "from IPython.display import publish_display_data\n"
+                                                          "publish_display_data({'text/plain': 'x' * 200_000_000})\n"))
+
+
 def prints_100mb(release, solution, ctx):
     return _cells(release, solution, lambda cells: _set(cells, "make_windows", solution["make_windows"]
                                                         + "print('x' * 100_000_000)\n"))
@@ -334,6 +341,7 @@ KINDS = {
     "writes_outside": (write_outside, {}),
     "network": (network, {}),
     "prints_100mb": (prints_100mb, {}),
+    "huge_message": (huge_message, {}),
     "fork_bomb": ({"fit_ar": FORK_BOMB}, {"fit_ar_test": UNDEFINED.format("fit_ar")}),
     "corrupt": (corrupt, {gid: f"{NB} could not be read" for gid in TESTS}),
     "wrong_name": (wrong_name, {gid: f"no notebook named {NB} in the submission (01_memoryless_models (1).ipynb)"
