@@ -289,8 +289,7 @@ def report(course: Course, assignment: str) -> str:
     for student in students(course, assignment):
         state = _read_state(course, assignment, student)
         if "tests" not in state:
-            why = f"grader error: {state['error']}" if "error" in state else "not autograded yet"
-            lines.append(f"  {student}: NOT GRADED ({why})")
+            lines.append(f"  {student}: NOT GRADED ({_why_ungraded(state)})")
             continue
         lines.append(f"  {student}: {_total(state)}")
         for gid, test in state["tests"].items():
@@ -308,6 +307,10 @@ def nbgrader(course: Course, *args: str) -> int:
     return subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course.root, env=env).returncode
 
 
+def _why_ungraded(state: dict) -> str:
+    return f"grader error: {state['error']}" if "error" in state else "not autograded yet"
+
+
 def ungraded(course: Course) -> list[str]:
     """'student/assignment: why' for every submission that has no recorded grade (so no row in grades.csv)."""
     missing = []
@@ -315,6 +318,5 @@ def ungraded(course: Course) -> list[str]:
         student, assignment = folder.parent.name, folder.name
         state = _read_state(course, assignment, student)
         if "tests" not in state:
-            why = f"grader error: {state['error']}" if "error" in state else "not autograded yet"
-            missing.append(f"{intake.shown(student)}/{intake.shown(assignment)}: {why}")
+            missing.append(f"{intake.shown(student)}/{intake.shown(assignment)}: {_why_ungraded(state)}")
     return missing
