@@ -108,6 +108,20 @@ def test_assert_not_delegating_catches_aliases_and_wrappers(student):
         assert_not_delegating(student, library_square, 3.0)
 
 
+def library_power(x, n):
+    return x**n
+
+
+def squares_by_power(x):
+    return library_power(x, 2)
+
+
+def test_assert_not_delegating_names_whichever_of_several_library_functions_ran():
+    with pytest.raises(AssertionError, match="calls rnnlab's own `library_power`"):
+        assert_not_delegating(squares_by_power, (library_square, library_power), 3.0)
+    assert assert_not_delegating(honest_square, (library_square, library_power), 3.0) == 9.0
+
+
 def test_assert_not_delegating_accepts_an_honest_implementation_and_returns_its_result():
     assert assert_not_delegating(honest_square, library_square, 3.0) == 9.0
 

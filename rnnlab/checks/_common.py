@@ -124,36 +124,44 @@ def is_close(got, expected, atol: float = 1e-8, rtol: float = 1e-6) -> bool:
     return got.shape == expected.shape and bool(np.allclose(got, expected, atol=atol, rtol=rtol))
 
 
-def assert_not_delegating(student_fn: Callable, library_fn: Callable, *args, **kwargs):
-    """Call ``student_fn(*args, **kwargs)``; fail if ``library_fn`` runs during the call. Returns the result.
+def assert_not_delegating(student_fn: Callable, library_fn: Callable | tuple[Callable, ...], *args, **kwargs):
+    """Call ``student_fn(*args, **kwargs)``; fail if ``library_fn`` (or any of a tuple of them) runs during the call.
 
-    Catches ``from rnnlab.models import fit_ar as my_fit_ar`` and wrappers that call the library version.
-    Uses ``sys.setprofile`` and restores the previous profile function afterwards.
+    Returns the result. Catches ``from rnnlab.models import fit_ar as my_fit_ar`` and wrappers that call the
+    library version. Uses ``sys.setprofile`` and restores the previous profile function afterwards. (The grader
+    does not rely on this: it withholds the library's answers from the student's kernel, see
+    rnnlab.grading.withhold.)
     """
     __tracebackhide__ = True
-    target = library_fn.__code__
-    seen = False
+    library = library_fn if isinstance(library_fn, tuple) else (library_fn,)
+    targets = {fn.__code__: fn for fn in library}
+    seen = []
     previous = sys.getprofile()
 
     def watch(frame, event, arg):
-        nonlocal seen
-        if event == "call" and frame.f_code is target:
-            seen = True
+        if event == "call" and frame.f_code in targets:
+            seen.append(targets[frame.f_code])
         if previous is not None:
             previous(frame, event, arg)
 
-    name = getattr(student_fn, "__name__", library_fn.__name__)
+    name = getattr(student_fn, "__name__", library[0].__name__)
     sys.setprofile(watch)
     try:
         result = call_student(student_fn, f"{name}(...)", *args, **kwargs)
     finally:
         sys.setprofile(previous)
     if seen:
-        fail(
-            f"`{name}` calls rnnlab's own `{library_fn.__name__}`: write the computation yourself "
-            "instead of importing or calling the library version"
-        )
+        delegated_to(name, seen[0].__name__)
     return result
+
+
+def delegated_to(name: str, library_name: str) -> None:
+    """Fail: the student's ``name`` got its answer from rnnlab's ``library_name``."""
+    __tracebackhide__ = True
+    fail(
+        f"`{name}` calls rnnlab's own `{library_name}`: write the computation yourself "
+        "instead of importing or calling the library version"
+    )
 
 
 def _student_line(err: Exception) -> str:

@@ -6,7 +6,9 @@ Two sandboxed kernels per submission. The *student kernel* runs the assembled no
 cell, except the test cells. Each test cell runs, at its place in the notebook, in the *judge kernel*: it has run
 only the instructor's setup cells, and the student's functions are proxies into the student kernel (wire.py), so
 the comparisons use the instructor's numpy, builtins and rnnlab.checks whatever the student replaced in their
-own kernel. A test scores its points when it runs without an exception in the judge.
+own kernel. A test scores its points when it runs without an exception in the judge. The student kernel
+imports a copy of rnnlab without the library's answers to this notebook; the judge computes them and counts
+the calls (withhold.py), which is how a test sees a student's function that delegates to the library.
 
 Per-cell timeouts interrupt the cell (a kernel that ignores the interrupt is killed); a notebook timeout stops
 the run. When the student kernel dies, the tests already judged keep their scores and the later ones score 0
@@ -32,7 +34,7 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
-from rnnlab.grading import assemble, intake, sandbox, wire
+from rnnlab.grading import assemble, intake, sandbox, wire, withhold
 
 CELL_OUTPUT_CAP = 1024 * 1024
 NOTEBOOK_OUTPUT_CAP = 8 * 1024 * 1024
@@ -56,7 +58,9 @@ class CellRun:
 class Kernel:
     """An ipykernel in the sandbox, driven over Unix sockets."""
 
-    def __init__(self, name, runtime: Path, workdir: Path, rw, ro, uid_gid, sandboxed, limits, umask=0o077):
+    def __init__(self, name, runtime: Path, workdir: Path, rw, ro, uid_gid, sandboxed, limits, umask=0o077,
+                 library: Path | None = None, env: dict | None = None):
+        """``library``: a copy of the rnnlab package to import instead of the real one (withhold.write_copy)."""
         self.name = name
         self.connection_file = runtime / f"{name}.json"
         write_connection_file(str(self.connection_file), transport="ipc", ip=str(runtime / name))
@@ -66,15 +70,16 @@ class Kernel:
             os.chown(self.connection_file, 0, uid_gid[1])
             self.connection_file.chmod(0o640)
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection_file)]
-        cmd = sandbox.command(argv, workdir, [runtime, *rw], ro, uid_gid, sandboxed)
+        cmd = sandbox.command(argv, workdir, [runtime, *rw], ro, uid_gid, sandboxed, library)
         home = runtime / "home"
         home.mkdir(exist_ok=True)
         sandbox.chown_tree(home, *(uid_gid or (None, None)))
         self.log = runtime.parent / f"{name}.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                cmd, cwd=workdir, env=sandbox.kernel_env(home, sandboxed), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=log, preexec_fn=sandbox.preexec(limits), umask=umask, start_new_session=True,
+                cmd, cwd=workdir, env=sandbox.kernel_env(home, sandboxed, library) | (env or {}),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=sandbox.preexec(limits), umask=umask,
+                start_new_session=True,
             )
         self.client = BlockingKernelClient(context=wire.bounded_context())
         self.client.load_connection_file(str(self.connection_file))
@@ -241,15 +246,17 @@ def _run(job, submission, nb, source, tests, points):
         sandbox.chown_tree(work, *(student_id or (None, None)))
         student_limits = sandbox.Limits(cpu_seconds=limits.cpu_seconds,
                                         processes=sandbox.process_limit(student_id))
-        student = Kernel("student", srt, work, [work], [], student_id, sandboxed, student_limits, umask=0o007)
-        guard = student.run("__import__('rnnlab.grading.wire', fromlist=['guard']).guard()", 120)
-        if guard.status != "ok":
-            raise RuntimeError(f"the student kernel could not be prepared: {guard.ename}: {guard.evalue}")
+        withheld = withhold.answers(Path(job["notebook"]).stem)
+        library = withhold.write_copy(scratch / "library" / "rnnlab", withheld)
+        socket_path = srt / "library.sock"
+        student = Kernel("student", srt, work, [work], [], student_id, sandboxed, student_limits, umask=0o007,
+                         library=library, env={withhold.SOCKET_ENV: str(socket_path)})
         judge = Kernel("judge", jrt, jrt, [srt], [], judge_id, sandboxed,
                        sandbox.Limits(cpu_seconds=limits.cpu_seconds, processes=sandbox.process_limit(judge_id)))
         boot = judge.run(
             "import rnnlab.grading.wire as __rnnlab_wire\n"
-            f"__rnnlab_wire.judge_init({str(student.connection_file)!r}, {cell_timeout!r})\n"
+            f"__rnnlab_wire.judge_init({str(student.connection_file)!r}, {cell_timeout!r}, {str(socket_path)!r}, "
+            f"{[withhold.name_of(fn) for fn in withheld]!r})\n"
             + "\n".join(assemble.setup_sources(source)), 120)
         if boot.status != "ok":
             raise RuntimeError(f"the judge kernel could not start: {boot.ename}: {boot.evalue}")
@@ -322,6 +329,8 @@ def _judge(judge, student, gid, code, points, names, cell_timeout):
         run, in_hidden = judge.run(bind + hidden, cell_timeout + 30), True
     if run.status == "ok":
         return (points, ""), shown, ""
+    if run.ename == "GraderSetupError":
+        raise RuntimeError(f"test `{gid}`: {run.evalue}")
     if not student.alive() or run.ename == "StudentKernelDied":
         return (0.0, "your kernel died while the test called your function (os._exit, a kill or a crash)"), shown, ""
     if run.status in ("timeout", "died"):

@@ -1,7 +1,8 @@
 """The sandbox every grading kernel runs in: bubblewrap plus resource limits.
 
 With bubblewrap (``bwrap``, Debian package ``bubblewrap``) a kernel sees a fresh root file system holding only
-the system directories, the Python installation and the rnnlab package (all read-only), its own working copy
+the system directories, the Python installation and the rnnlab package (all read-only; the student's kernel
+sees a copy in which the library's answers are withheld, see withhold.py), its own working copy
 (read-write), its runtime folder (connection file and sockets) and private tmpfs for /tmp, HOME and /dev/shm,
 each capped at TMPFS_BYTES. It has no
 network (``--unshare-net``: the kernel talks to the grader over Unix sockets), its own PID, IPC and UTS
@@ -120,7 +121,7 @@ def _bind(option: str, path: Path) -> list[str]:
     return [*args, option, str(path), str(path)]
 
 
-def _bwrap_args(workdir: Path, rw: list[Path], ro: list[Path], chdir: Path, uid_gid) -> list[str]:
+def _bwrap_args(workdir: Path, rw: list[Path], ro: list[Path], chdir: Path, uid_gid, library=None) -> list[str]:
     args = [
         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
         *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
@@ -130,6 +131,8 @@ def _bwrap_args(workdir: Path, rw: list[Path], ro: list[Path], chdir: Path, uid_
     python = {Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(rnnlab.__file__).resolve().parent}
     for path in sorted(python) + list(ro):
         args += _bind("--ro-bind", path)
+    if library is not None:  # the rnnlab copy whose library answers are withheld (withhold.py) hides the real one
+        args += ["--ro-bind", str(library), str(Path(rnnlab.__file__).resolve().parent)]
     for path in rw:
         args += _bind("--bind", path)
     args += ["--chdir", str(chdir), "--"]
@@ -140,15 +143,18 @@ def _bwrap_args(workdir: Path, rw: list[Path], ro: list[Path], chdir: Path, uid_
     return args
 
 
-def command(argv: list[str], workdir: Path, rw: list[Path], ro: list[Path], uid_gid, sandboxed: bool) -> list[str]:
-    """The command line that runs ``argv`` in ``workdir``, in bwrap when ``sandboxed``."""
+def command(argv: list[str], workdir: Path, rw: list[Path], ro: list[Path], uid_gid, sandboxed: bool,
+            library: Path | None = None) -> list[str]:
+    """The command line that runs ``argv`` in ``workdir``, in bwrap when ``sandboxed``; ``library``: a copy of
+    the rnnlab package that takes the real one's place."""
     if not sandboxed:
         return argv
-    return [bwrap_path(), *_bwrap_args(workdir, rw, ro, workdir, uid_gid), *argv]
+    return [bwrap_path(), *_bwrap_args(workdir, rw, ro, workdir, uid_gid, library), *argv]
 
 
-def kernel_env(home: Path, sandboxed: bool) -> dict[str, str]:
-    """A minimal environment for a grading kernel (no instructor variables leak in)."""
+def kernel_env(home: Path, sandboxed: bool, library: Path | None = None) -> dict[str, str]:
+    """A minimal environment for a grading kernel (no instructor variables leak in); without the sandbox,
+    ``library`` (a copy of the rnnlab package) comes first on the import path."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": "/tmp/home" if sandboxed else str(home),
@@ -161,6 +167,8 @@ def kernel_env(home: Path, sandboxed: bool) -> dict[str, str]:
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "NBGRADER_EXECUTION": "autograde",  # what nbgrader sets too; the explorers then skip their live widgets
     }
+    if library is not None and not sandboxed:
+        env["PYTHONPATH"] = str(library.parent)
     return env
 
 

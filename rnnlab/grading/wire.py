@@ -9,12 +9,9 @@ dicts and numeric arrays, nothing else). A student can therefore only choose wha
 is exactly what the tests judge: no object from their kernel reaches the comparison (no ``__eq__``,
 ``__array_function__`` or ``__bool__`` of theirs ever runs in the judge).
 
-``assert_not_delegating`` (rnnlab.checks) watches the student's call for the library's implementation with
-``sys.setprofile``; for a proxy the watch runs inside the student's kernel. The grader imports this module there
-before any student cell (``guard``), so the watch uses the genuine profiler functions, and an audit hook reports a
-student's function that calls sys.setprofile or sys.settrace during the watch. It remains an honesty check, not
-a security boundary: code in the student's kernel can still replace this module's own functions, and a student
-can copy the library's source.
+``assert_not_delegating`` (rnnlab.checks) does not look inside the student's kernel for a proxy: the library's
+answers are withheld from that kernel and every call to them is counted outside it (withhold.py), so the judge
+sees a student's function that got its answer from rnnlab whatever that function does to hide it.
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ import base64
 import builtins
 import collections
 import json
-import sys
 import time
 
 import numpy as np
@@ -82,12 +78,17 @@ class StudentTimeout(BaseException):
     """A call to a student's function did not return in time."""
 
 
+class GraderSetupError(BaseException):
+    """The grader is misconfigured (not the student's fault): the runner reports a grader error."""
+
+
 class StudentRaised(Exception):
     """The student's function raised an exception that is not a builtin one (its type name is in the message)."""
 
 
-def encode(value, depth: int = 0):
-    """JSON-ready form of plain data; anything else raises TypeError."""
+def encode(value, depth: int = 0, buffers: list | None = None):
+    """JSON-ready form of plain data; anything else raises TypeError. With a ``buffers`` list, array bytes are
+    appended to it (and referred to by index) instead of being written into the JSON as base64."""
     if depth > MAX_DEPTH:
         raise TypeError("data nested too deeply")
     if value is None or isinstance(value, bool | int | float | str):
@@ -100,25 +101,28 @@ def encode(value, depth: int = 0):
         if value.dtype.kind not in _KINDS:
             raise TypeError(f"arrays of dtype {value.dtype} cannot be graded")
         arr = np.ascontiguousarray(value)
-        data = base64.b64encode(arr.tobytes()).decode("ascii")
-        return {"nd": arr.dtype.str, "shape": list(arr.shape), "data": data, "scalar": value.ndim == 0}
+        header = {"nd": arr.dtype.str, "shape": list(arr.shape), "scalar": value.ndim == 0}
+        if buffers is not None:
+            buffers.append(arr.reshape(-1).view(np.uint8).data)
+            return header | {"buf": len(buffers) - 1}
+        return header | {"data": base64.b64encode(arr.tobytes()).decode("ascii")}
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple such as a layer's cache
         return {"namedtuple": type(value).__name__, "fields": list(value._fields),
-                "values": [encode(v, depth + 1) for v in value]}
+                "values": [encode(v, depth + 1, buffers) for v in value]}
     if isinstance(value, tuple):
-        return {"tuple": [encode(v, depth + 1) for v in value]}
+        return {"tuple": [encode(v, depth + 1, buffers) for v in value]}
     if isinstance(value, np.random.Generator):
-        return {"rng": encode(value.bit_generator.state, depth + 1)}
+        return {"rng": encode(value.bit_generator.state, depth + 1, buffers)}
     if isinstance(value, list):
-        return {"list": [encode(v, depth + 1) for v in value]}
+        return {"list": [encode(v, depth + 1, buffers) for v in value]}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("only dicts with string keys can be graded")
-        return {"dict": [[k, encode(v, depth + 1)] for k, v in value.items()]}
+        return {"dict": [[k, encode(v, depth + 1, buffers)] for k, v in value.items()]}
     raise TypeError(f"a {type(value).__name__} cannot be graded")
 
 
-def decode(obj, depth: int = 0):
+def decode(obj, depth: int = 0, buffers: list | None = None):
     """Inverse of ``encode``; builds only plain data whatever ``obj`` holds."""
     if depth > MAX_DEPTH:
         raise ValueError("data nested too deeply")
@@ -133,7 +137,8 @@ def decode(obj, depth: int = 0):
         if dtype.kind not in _KINDS:
             raise ValueError(f"dtype {dtype} not allowed")
         shape = tuple(int(n) for n in obj["shape"])
-        arr = np.frombuffer(base64.b64decode(str(obj["data"])), dtype=dtype).reshape(shape).copy()
+        raw = buffers[int(obj["buf"])] if "buf" in obj and buffers is not None else base64.b64decode(str(obj["data"]))
+        arr = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
         return arr[()] if obj.get("scalar") else arr
     if "namedtuple" in obj:
         fields = [str(f) for f in obj["fields"]]
@@ -141,11 +146,11 @@ def decode(obj, depth: int = 0):
             raise ValueError("malformed field names")
         cls = collections.namedtuple(str(obj["namedtuple"]) if str(obj["namedtuple"]).isidentifier() else "Record",
                                      fields)
-        return cls(*(decode(v, depth + 1) for v in obj["values"]))
+        return cls(*(decode(v, depth + 1, buffers) for v in obj["values"]))
     if "tuple" in obj:
-        return tuple(decode(v, depth + 1) for v in obj["tuple"])
+        return tuple(decode(v, depth + 1, buffers) for v in obj["tuple"])
     if "rng" in obj:
-        state = decode(obj["rng"], depth + 1)
+        state = decode(obj["rng"], depth + 1, buffers)
         name = state.get("bit_generator") if isinstance(state, dict) else None
         if name not in _BIT_GENERATORS:
             raise ValueError("unknown random generator")
@@ -153,9 +158,9 @@ def decode(obj, depth: int = 0):
         bit_generator.state = state
         return np.random.Generator(bit_generator)
     if "list" in obj:
-        return [decode(v, depth + 1) for v in obj["list"]]
+        return [decode(v, depth + 1, buffers) for v in obj["list"]]
     if "dict" in obj:
-        return {str(k): decode(v, depth + 1) for k, v in obj["dict"]}
+        return {str(k): decode(v, depth + 1, buffers) for k, v in obj["dict"]}
     raise ValueError("malformed data")
 
 
@@ -170,8 +175,7 @@ def serve(namespace: dict, request: str) -> None:
     if req["op"] == "describe":
         reply = {name: _describe(namespace, name) for name in req["names"]}
     else:
-        reply = _call(namespace[req["name"]], decode(req["args"]), decode(req.get("kwargs", {"dict": []})),
-                      req.get("watch"))
+        reply = _call(namespace[req["name"]], decode(req["args"]), decode(req.get("kwargs", {"dict": []})))
     publish_display_data({MIME: reply})
 
 
@@ -187,55 +191,14 @@ def _describe(namespace: dict, name: str):
         return {"kind": "opaque", "type": type(value).__name__}
 
 
-# The profiler functions as they were when the grader imported this module, before any student code ran (the grader
-# does that first, see guard): a student who later replaces sys.setprofile does not switch the watch off.
-_SETPROFILE, _GETPROFILE = sys.setprofile, sys.getprofile
-_watch_state = {"watching": False, "tampered": []}
-
-
-def guard() -> None:
-    """Run by the grader in the student's kernel before any student cell (never in a student's own lab).
-
-    Installs an audit hook, which nothing can remove, that notes every call of sys.setprofile or sys.settrace made
-    by anything but ``_call`` while a watched call runs: a student's function that turns the watch off is reported.
-    """
-    sys.addaudithook(_audit)
-
-
-def _audit(event: str, args) -> None:
-    if event in ("sys.setprofile", "sys.settrace") and _watch_state["watching"]:
-        if sys._getframe(1).f_code is not _call.__code__:
-            _watch_state["tampered"].append(event)
-
-
-def _call(fn, args, kwargs, watch):
-    seen = []
-    previous = _GETPROFILE()
-    if watch:
-        target = tuple(watch)
-
-        def profile(frame, event, arg):
-            code = frame.f_code
-            if event == "call" and (code.co_filename, code.co_firstlineno, code.co_name) == target:
-                seen.append(True)
-
-    _watch_state["tampered"].clear()
+def _call(fn, args, kwargs):
     try:
-        if watch:
-            _watch_state["watching"] = True
-            _SETPROFILE(profile)
-        try:
-            result = fn(*args, **kwargs)
-        finally:
-            if watch:
-                _SETPROFILE(previous)
-                _watch_state["watching"] = False
+        result = fn(*args, **kwargs)
     except BaseException as err:  # noqa: B036  (every failure of student code is reported to the judge)
         return {"raised": type(err).__name__, "message": str(err)[:2000], "line": _student_line(err)}
     try:
         # The arguments go back too, so that changes made in place (e.g. params -= lr * grads) reach the judge.
-        return {"result": encode(result), "delegated": bool(seen), "tampered": bool(_watch_state["tampered"]),
-                "args": encode(args), "kwargs": encode(kwargs)}
+        return {"result": encode(result), "args": encode(args), "kwargs": encode(kwargs)}
     except TypeError as err:
         return {"raised": "TypeError", "message": f"the result cannot be graded: {err}", "line": ""}
 
@@ -314,28 +277,19 @@ class StudentFunction:
         return f"<your function {self.__name__}>"
 
     def __call__(self, *args, **kwargs):
-        return self.call_watched(None, *args, **kwargs)[0]
-
-    def call_watched(self, library_fn, *args, **kwargs):
-        """Call the student's function; return (result, whether ``library_fn`` ran during the call, whether the
-        student's code changed the profiler during the call)."""
-        watch = None
-        if library_fn is not None:
-            code = library_fn.__code__
-            watch = [code.co_filename, code.co_firstlineno, code.co_name]
-        request = {"op": "call", "name": self.__name__, "args": encode(args), "kwargs": encode(kwargs), "watch": watch}
+        request = {"op": "call", "name": self.__name__, "args": encode(args), "kwargs": encode(kwargs)}
         reply = self._kernel.request(request)
         if "raised" in reply:
-            raise _rebuild(str(reply["raised"]), str(reply["message"]) + str(reply.get("line", "")))
-        _write_back(args, decode(reply["args"]))
-        _write_back(kwargs, decode(reply["kwargs"]))
-        return decode(reply["result"]), bool(reply.get("delegated")), bool(reply.get("tampered"))
+            raise rebuild(str(reply["raised"]), str(reply["message"]) + str(reply.get("line", "")))
+        write_back(args, decode(reply["args"]))
+        write_back(kwargs, decode(reply["kwargs"]))
+        return decode(reply["result"])
 
 
 _MUTABLE = (np.ndarray, np.random.Generator, dict, list, tuple)
 
 
-def _write_back(original, changed) -> None:
+def write_back(original, changed) -> None:
     """Copy into the judge's arguments what the student's function changed in place (arrays, dicts, lists)."""
     if isinstance(original, np.random.Generator) and isinstance(changed, np.random.Generator):
         original.bit_generator.state = changed.bit_generator.state  # draws made by the student's function
@@ -345,7 +299,7 @@ def _write_back(original, changed) -> None:
     elif isinstance(original, dict) and isinstance(changed, dict):
         for key, value in changed.items():
             if key in original and isinstance(original[key], _MUTABLE):
-                _write_back(original[key], value)
+                write_back(original[key], value)
             else:
                 original[key] = value
         for key in [k for k in original if k not in changed]:
@@ -353,12 +307,12 @@ def _write_back(original, changed) -> None:
     elif isinstance(original, list | tuple) and isinstance(changed, list | tuple) and len(original) == len(changed):
         for i, (old, new) in enumerate(zip(original, changed, strict=True)):
             if isinstance(old, _MUTABLE):
-                _write_back(old, new)
+                write_back(old, new)
             elif isinstance(original, list):
                 original[i] = new
 
 
-def _rebuild(name: str, message: str) -> BaseException:
+def rebuild(name: str, message: str) -> BaseException:
     """An exception of the builtin type ``name`` (never BaseException-only types), else StudentRaised."""
     cls = getattr(builtins, name, None)
     if isinstance(cls, type) and issubclass(cls, Exception):
@@ -372,34 +326,35 @@ def _rebuild(name: str, message: str) -> BaseException:
 _judge: dict = {}
 
 
-def judge_init(connection_file: str, call_timeout: float) -> None:
-    """Connect the judge kernel to the student's kernel and make delegation checks proxy-aware."""
+def judge_init(connection_file: str, call_timeout: float, socket_path: str, withheld: list[str]) -> None:
+    """Connect the judge kernel to the student's kernel, answer the ``withheld`` library functions' calls on
+    ``socket_path`` and make delegation checks count those calls (see withhold.py)."""
     from rnnlab.checks import _common
+    from rnnlab.grading import withhold
 
     _judge["kernel"] = StudentKernel(connection_file, call_timeout)
+    server = withhold.Server(socket_path, withheld)
     original = _common.assert_not_delegating
 
     def assert_not_delegating(student_fn, library_fn, *args, **kwargs):
         __tracebackhide__ = True
         if not isinstance(student_fn, StudentFunction):
             return original(student_fn, library_fn, *args, **kwargs)
+        names = [withhold.name_of(fn) for fn in (library_fn if isinstance(library_fn, tuple) else (library_fn,))]
+        unknown = [n for n in names if n not in server.counts]
+        if unknown:  # the checks module's WITHHELD_WHILE_GRADING misses it: the grader's problem, not the student's
+            raise GraderSetupError(f"{unknown} not in the notebook's WITHHELD_WHILE_GRADING")
+        before = {n: server.calls(n) for n in names}
         name = student_fn.__name__
         try:
-            result, delegated, tampered = student_fn.call_watched(library_fn, *args, **kwargs)
+            result = student_fn(*args, **kwargs)
         except NotImplementedError:
             _common.fail(f"`{name}(...)` is not implemented yet: replace `raise NotImplementedError()` with your code")
         except Exception as err:
             _common.fail(f"calling `{name}(...)` raised {type(err).__name__}: {err}")
-        if tampered:
-            _common.fail(
-                f"`{name}` changed the profiler (sys.setprofile or sys.settrace) while the test watched it for "
-                f"calls of rnnlab's own `{library_fn.__name__}`: write the computation yourself"
-            )
-        if delegated:
-            _common.fail(
-                f"`{name}` calls rnnlab's own `{library_fn.__name__}`: write the computation yourself "
-                "instead of importing or calling the library version"
-            )
+        for n in names:
+            if server.calls(n) > before[n]:
+                _common.delegated_to(name, n.rsplit(".", 1)[1])
         return result
 
     _common.assert_not_delegating = assert_not_delegating

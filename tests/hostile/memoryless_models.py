@@ -21,6 +21,8 @@ TESTS = ["make_windows_test", "fit_ar_test", "window_mlp_forward_test", "window_
 
 NOT_IMPLEMENTED = ("AssertionError: `{0}(...)` is not implemented yet: "
                    "replace `raise NotImplementedError()` with your code")
+DELEGATES = ("AssertionError: `{0}` calls rnnlab's own `{0}`: write the computation yourself instead of importing "
+             "or calling the library version")
 UNDEFINED = "NameError: name '{0}' is not defined"
 SYMLINK = "{0} is a symbolic link, not a file: submit the files themselves"
 
@@ -320,23 +322,30 @@ KINDS = {
     "input_transformer": ({"make_windows": TRANSFORMER}, {gid: NO_RESULT for gid in TESTS}),
     "delegates": ({"make_windows": "from rnnlab.data import make_windows\n",
                    "fit_ar": "def fit_ar(series, p):\n    return rnnlab.models.fit_ar(series, p)\n"}, {
-        "make_windows_test": "AssertionError: `make_windows` calls rnnlab's own `make_windows`: write the computation "
-                             "yourself instead of importing or calling the library version",
-        "fit_ar_test": "AssertionError: `fit_ar` calls rnnlab's own `fit_ar`: write the computation yourself instead "
-                       "of importing or calling the library version"}),
-    # The delegation watch cannot be switched off by replacing or resetting the profiler
+        "make_windows_test": DELEGATES.format("make_windows"), "fit_ar_test": DELEGATES.format("fit_ar")}),
+    # rnnlab's answers are not in the student's kernel: every path to them is a call the judge counts outside it
     "profiler_replaced": ({"make_windows": "import sys\nsys.setprofile = lambda *args: None\n"
                                            "from rnnlab.data import make_windows\n"}, {
-        "make_windows_test": "AssertionError: `make_windows` calls rnnlab's own `make_windows`: write the computation "
-                             "yourself instead of importing or calling the library version"}),
+        "make_windows_test": DELEGATES.format("make_windows")}),
     "delegates_renamed": ({"make_windows": "from rnnlab.data.series import make_windows as slide\n"
                                            "def make_windows(series, p):\n    return slide(series, p)\n"}, {
-        "make_windows_test": "AssertionError: `make_windows` calls rnnlab's own `make_windows`: write the computation "
-                             "yourself instead of importing or calling the library version"}),
+        "make_windows_test": DELEGATES.format("make_windows")}),
     "profiler_switched_off": ({"fit_ar": "import sys\ndef fit_ar(series, p):\n    sys.setprofile(None)\n"
                                          "    return rnnlab.models.fit_ar(series, p)\n"}, {
-        "fit_ar_test": "AssertionError: `fit_ar` changed the profiler (sys.setprofile or sys.settrace) while the test "
-                       "watched it for calls of rnnlab's own `fit_ar`: write the computation yourself"}),
+        "fit_ar_test": DELEGATES.format("fit_ar")}),
+    "delegates_reloaded": ({"fit_ar": "import importlib, rnnlab.models.autoregressive as _ar\n"
+                                      "fit_ar = importlib.reload(_ar).fit_ar\n"}, {
+        "fit_ar_test": DELEGATES.format("fit_ar")}),
+    "delegates_via_source": ({"make_windows": "import rnnlab.data.series as _s\n_ns = {}\n"
+                                              "exec(compile(open(_s.__file__).read(), 'copied.py', 'exec'), _ns)\n"
+                                              "make_windows = _ns['make_windows']\n"}, {
+        "make_windows_test": DELEGATES.format("make_windows")}),
+    # the grader's own helper in the student's kernel, replaced by one that reports nothing but the result
+    "delegates_past_the_wire": ({"fit_ar": "import rnnlab.grading.wire as _w\n_w._call = lambda fn, a, k: "
+                                           "{'result': _w.encode(fn(*a, **k)), 'args': _w.encode(a), "
+                                           "'kwargs': _w.encode(k)}\n"
+                                           "def fit_ar(series, p):\n    return rnnlab.models.fit_ar(series, p)\n"}, {
+        "fit_ar_test": DELEGATES.format("fit_ar")}),
     "reads_secrets": (read_secrets, {"make_windows_test": NOT_IMPLEMENTED.format("make_windows")}),
     "writes_outside": (write_outside, {}),
     "network": (network, {}),
