@@ -4,6 +4,8 @@
 - random_rnn_problem(...): inputs and weights of a random RNN whose Wh has a chosen spectral radius
 - activation_derivatives(...), grad_norms_through_time(...): the factors f'(a_t) and the norms ||dh_t|| when
   the gradient on the last hidden state is a unit vector
+- input_gradient_norm(cell, T, ...): ||dL/dx_0||, how much of the loss's gradient reaches the first input of an
+  untrained RNN, LSTM or GRU (notebooks 06 and 07)
 - cosine(a, b): the cosine of the angle between two arrays, to see whether clipping turned a gradient
 """
 
@@ -97,3 +99,21 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     if norms == 0:
         raise ValueError("a, b: the cosine is undefined for a zero vector")
     return float(np.sum(a * b) / norms)
+
+
+def input_gradient_norm(cell: str, T: int, *, H: int = 32, forget_bias: float = 1.0, N: int = 16,
+                        seed: int = 0) -> float:
+    """||dL/dx_0|| at initialisation, averaged over N adding-problem sequences of length T.
+
+    The network is rnnlab.models.LastStateRegressor(cell, 2, H) with the given seed (and LSTM forget-gate bias);
+    L is its prediction (the head on h_{T-1}), so dL/dx_0 is what reaches the first step from the last one.
+    """
+    from rnnlab.data.tasks import adding_problem
+    from rnnlab.models.regressor import LastStateRegressor
+
+    check_count("T", T)
+    model = LastStateRegressor(cell, 2, H, rng=np.random.default_rng(seed), forget_bias=forget_bias)
+    x, _ = adding_problem(N, T, rng=np.random.default_rng(seed + 1))
+    model.forward(x)
+    dx = model.backward(np.ones(N))
+    return float(np.mean(np.linalg.norm(dx[:, 0], axis=1)))

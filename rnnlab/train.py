@@ -5,6 +5,7 @@
 - train_tbptt(model, tokens, optimizer, batch_size=..., seq_len=...): a language model on one long token
   stream, cut into chunks; the hidden state is carried from chunk to chunk, the gradient is not
 - sample(model, prime, n, temperature=..., rng=...): generate n tokens from a language model
+- train_adding(cell, T, ...), adding_test_mse(model, T): the adding problem for an RNN, LSTM or GRU (05 to 07)
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from rnnlab.data.tasks import adding_problem
+from rnnlab.models.regressor import LastStateRegressor
 from rnnlab.nn.activations import softmax
-from rnnlab.nn.losses import temporal_softmax_loss
-from rnnlab.optim import clip_grad_norm, clip_grad_value, global_norm
+from rnnlab.nn.losses import mse_loss, temporal_softmax_loss
+from rnnlab.optim import Adam, clip_grad_norm, clip_grad_value, global_norm
 
 
 @dataclass
@@ -229,3 +233,48 @@ def sample(model, prime, n: int, *, temperature: float = 1.0, rng) -> np.ndarray
         logits = model.forward(out[None, i : i + 1], state)
         state = model.final_state
     return out
+
+
+class AddingRun(NamedTuple):
+    """One training run on the adding problem, as plain data."""
+
+    params: dict  # the trained LastStateRegressor's parameters: "rnn.Wx", "rnn.Wh", "rnn.b", "head.W", "head.b"
+    loss: list  # the training loss of every step
+    test_mse: float  # on 1000 test sequences (adding_test_mse)
+
+
+def adding_test_mse(model, T: int, *, n: int = 1000, seed: int = 999) -> float:
+    """Mean squared error of ``model`` on n test sequences of length T (the same ones for every model)."""
+    x, y = adding_problem(n, T, rng=np.random.default_rng(seed))
+    return float(np.mean((model.forward(x) - y) ** 2))
+
+
+def train_adding(
+    cell: str,
+    T: int,
+    *,
+    H: int = 32,
+    steps: int = 300,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    clip_norm: float = 1.0,
+    forget_bias: float = 1.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> AddingRun:
+    """Train a LastStateRegressor (cell "rnn", "lstm" or "gru", H units) on fresh adding-problem batches with
+    Adam and gradient clipping; every cell with the same seed sees the same batches. Returns an AddingRun."""
+    model = LastStateRegressor(cell, 2, H, rng=np.random.default_rng(seed), forget_bias=forget_bias)
+    data_rng = np.random.default_rng(seed + 1000 + T)
+    batches = (adding_problem(batch_size, T, rng=data_rng) for _ in range(steps))
+    history = fit(model, Adam(model.parameters(), lr=lr), batches, _mse_step, n_steps=steps, clip_norm=clip_norm,
+                  progress=progress, desc=f"{cell.upper()}, T = {T}")
+    params = {name: value.copy() for name, value in model.parameters().items()}
+    return AddingRun(params, history.loss, adding_test_mse(model, T))
+
+
+def _mse_step(model, batch) -> float:
+    x, y = batch
+    loss, dy = mse_loss(model.forward(x), y)
+    model.backward(dy)
+    return loss

@@ -11,6 +11,7 @@ from rnnlab.models import casino_hmm, sample_hmm, simulate_lds
 from rnnlab.modules import LanguageModel
 from rnnlab.viz import (
     ar_order_explorer,
+    forget_bias_explorer,
     gradient_explorer,
     hidden_state_explorer,
     kalman_explorer,
@@ -47,6 +48,8 @@ def build(name):
         return temperature_explorer(model, ["\n", "a", "b"], prompt="a", n=5)
     if name == "gradient_explorer":
         return gradient_explorer(N=2, H=8, max_T=20)
+    if name == "forget_bias_explorer":
+        return forget_bias_explorer(max_T=20, H=4)
     raise AssertionError(name)
 
 
@@ -58,6 +61,7 @@ EXPLORERS = [
     "truncation_explorer",
     "temperature_explorer",
     "gradient_explorer",
+    "forget_bias_explorer",
 ]
 
 

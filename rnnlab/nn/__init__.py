@@ -27,10 +27,18 @@ from rnnlab.nn.bidirectional import (
 from rnnlab.nn.embedding import embedding_backward, embedding_forward
 from rnnlab.nn.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from rnnlab.nn.losses import mse_loss, softmax_cross_entropy, temporal_softmax_loss
-from rnnlab.nn.lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from rnnlab.nn.lstm import (
+    LSTMStepCache,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_cache,
+    lstm_step_forward,
+)
 from rnnlab.nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __all__ = [
+    "LSTMStepCache",
     "additive_attention_backward",
     "additive_attention_forward",
     "affine_backward",
@@ -49,6 +57,7 @@ __all__ = [
     "lstm_backward",
     "lstm_forward",
     "lstm_step_backward",
+    "lstm_step_cache",
     "lstm_step_forward",
     "masked_softmax",
     "mse_loss",

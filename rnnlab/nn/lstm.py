@@ -147,6 +147,15 @@ def lstm_step_backward(dh, dc, cache):
 # A whole sequence.
 
 
+def lstm_step_cache(cache: LSTMCache, t: int) -> LSTMStepCache:
+    """The cache of step t (what lstm_step_forward would have returned) cut from lstm_forward's cache, for a
+    backward pass that loops over the steps with lstm_step_backward."""
+    h_prev = cache.h0 if t == 0 else cache.h[:, t - 1]
+    c_prev = cache.c0 if t == 0 else cache.c[:, t - 1]
+    return LSTMStepCache(cache.x[:, t], h_prev, c_prev, cache.Wx, cache.Wh, cache.ifgo[:, t], cache.c[:, t],
+                         cache.tanh_c[:, t], cache.h[:, t])
+
+
 def lstm_forward(x, h0, Wx, Wh, b, *, c0=None):
     """Forward pass for an LSTM over an entire sequence of T steps. The initial cell state is zero
     unless c0 is given.
