@@ -6,6 +6,7 @@
   the gradient on the last hidden state is a unit vector
 - input_gradient_norm(cell, T, ...): ||dL/dx_0||, how much of the loss's gradient reaches the first input of an
   untrained RNN, LSTM or GRU (notebooks 06 and 07)
+- cell_costs(cell, ...): parameters, memory kept for the backward pass and time per step of an RNN, LSTM or GRU
 - cosine(a, b): the cosine of the angle between two arrays, to see whether clipping turned a gradient
 """
 
@@ -101,19 +102,51 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b) / norms)
 
 
-def input_gradient_norm(cell: str, T: int, *, H: int = 32, forget_bias: float = 1.0, N: int = 16,
-                        seed: int = 0) -> float:
+def input_gradient_norm(cell: str, T: int, *, H: int = 32, forget_bias: float = 1.0, update_bias: float = 0.0,
+                        N: int = 16, seed: int = 0) -> float:
     """||dL/dx_0|| at initialisation, averaged over N adding-problem sequences of length T.
 
-    The network is rnnlab.models.LastStateRegressor(cell, 2, H) with the given seed (and LSTM forget-gate bias);
+    The network is rnnlab.models.LastStateRegressor(cell, 2, H) with the given seed (and LSTM forget-gate or GRU
+    update-gate bias);
     L is its prediction (the head on h_{T-1}), so dL/dx_0 is what reaches the first step from the last one.
     """
     from rnnlab.data.tasks import adding_problem
     from rnnlab.models.regressor import LastStateRegressor
 
     check_count("T", T)
-    model = LastStateRegressor(cell, 2, H, rng=np.random.default_rng(seed), forget_bias=forget_bias)
+    model = LastStateRegressor(cell, 2, H, rng=np.random.default_rng(seed), forget_bias=forget_bias,
+                               update_bias=update_bias)
     x, _ = adding_problem(N, T, rng=np.random.default_rng(seed + 1))
     model.forward(x)
     dx = model.backward(np.ones(N))
     return float(np.mean(np.linalg.norm(dx[:, 0], axis=1)))
+
+
+def cell_costs(cell: str, *, D: int = 2, H: int = 32, N: int = 64, T: int = 50, repeats: int = 5) -> dict:
+    """What one recurrent layer costs: {"params": number of weights and biases, "cache_bytes": the arrays its
+    forward pass stores for the backward pass (gates and states, not the inputs or weights it only refers to),
+    "ms_per_step": the median over ``repeats`` of the forward plus backward time for N sequences, per time step}."""
+    import time
+
+    from rnnlab.init import recurrent_weights
+    from rnnlab.nn import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward
+
+    layers = {"rnn": (rnn_forward, rnn_backward), "lstm": (lstm_forward, lstm_backward),
+              "gru": (gru_forward, gru_backward)}
+    if cell not in layers:
+        raise ValueError(f"cell: expected one of {tuple(layers)}, got {cell!r}")
+    forward, backward = layers[cell]
+    rng = np.random.default_rng(0)
+    Wx, Wh, b = recurrent_weights(D, H, cell, rng=rng)
+    x, h0 = rng.standard_normal((N, T, D)), np.zeros((N, H))
+    h, cache = forward(x, h0, Wx, Wh, b)
+    shared = {id(a) for a in (x, h0, Wx, Wh, b)}
+    cache_bytes = sum(a.nbytes for a in cache if isinstance(a, np.ndarray) and id(a) not in shared)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        h, cache = forward(x, h0, Wx, Wh, b)
+        backward(np.ones_like(h), cache)
+        times.append(time.perf_counter() - start)
+    return {"params": Wx.size + Wh.size + b.size, "cache_bytes": int(cache_bytes),
+            "ms_per_step": 1e3 * float(np.median(times)) / T}

@@ -259,18 +259,55 @@ def train_adding(
     lr: float = 1e-2,
     clip_norm: float = 1.0,
     forget_bias: float = 1.0,
+    update_bias: float = 0.0,
+    fixed_gates: tuple[str, ...] = (),
     seed: int = 0,
     progress: bool = True,
 ) -> AddingRun:
     """Train a LastStateRegressor (cell "rnn", "lstm" or "gru", H units) on fresh adding-problem batches with
-    Adam and gradient clipping; every cell with the same seed sees the same batches. Returns an AddingRun."""
-    model = LastStateRegressor(cell, 2, H, rng=np.random.default_rng(seed), forget_bias=forget_bias)
+    Adam and gradient clipping; every cell with the same seed sees the same batches. Returns an AddingRun.
+
+    fixed_gates (GRU only): gates held open at 1 and never trained, for ablations: "reset" (r = 1, the candidate
+    sees all of h_prev) and/or "update" (z = 1, h = n: nothing of the old state is carried directly).
+    """
+    model = LastStateRegressor(cell, 2, H, rng=np.random.default_rng(seed), forget_bias=forget_bias,
+                               update_bias=update_bias)
+    blocks = _fix_gates(model, fixed_gates)
     data_rng = np.random.default_rng(seed + 1000 + T)
     batches = (adding_problem(batch_size, T, rng=data_rng) for _ in range(steps))
-    history = fit(model, Adam(model.parameters(), lr=lr), batches, _mse_step, n_steps=steps, clip_norm=clip_norm,
+
+    def step(model, batch) -> float:
+        loss = _mse_step(model, batch)
+        for block in blocks:  # a fixed gate's weights get no gradient, so Adam never moves them
+            for name in ("Wx", "Wh"):
+                model.rnn.grads[name][:, block] = 0.0
+            model.rnn.grads["b"][block] = 0.0
+        return loss
+
+    history = fit(model, Adam(model.parameters(), lr=lr), batches, step, n_steps=steps, clip_norm=clip_norm,
                   progress=progress, desc=f"{cell.upper()}, T = {T}")
     params = {name: value.copy() for name, value in model.parameters().items()}
     return AddingRun(params, history.loss, adding_test_mse(model, T))
+
+
+_GRU_GATES = {"reset": 0, "update": 1}
+
+
+def _fix_gates(model, gates) -> list[slice]:
+    """Hold the GRU gates named in ``gates`` at 1 (zero weights, bias 30); return their column blocks."""
+    if gates and model.cell != "gru":
+        raise ValueError(f"fixed_gates: only a GRU's gates can be fixed, got cell={model.cell!r}")
+    blocks = []
+    for gate in gates:
+        if gate not in _GRU_GATES:
+            raise ValueError(f"fixed_gates: expected names from {tuple(_GRU_GATES)}, got {gate!r}")
+        H = model.rnn.H
+        block = slice(_GRU_GATES[gate] * H, (_GRU_GATES[gate] + 1) * H)
+        model.rnn.params["Wx"][:, block] = 0.0
+        model.rnn.params["Wh"][:, block] = 0.0
+        model.rnn.params["b"][block] = 30.0  # sigmoid(30) = 1 - 1e-13
+        blocks.append(block)
+    return blocks
 
 
 def _mse_step(model, batch) -> float:

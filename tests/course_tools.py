@@ -112,6 +112,10 @@ SAMPLES = {
     for module in (importlib.import_module(f"submissions.{m.name}") for m in pkgutil.iter_modules(submissions.__path__))
 }
 
+# Assignments whose samples tests/test_grading_load.py grades with the hardened grader, exactly, under load; the
+# samples test leaves them to it instead of grading them twice.
+GRADED_UNDER_LOAD = ("01_memoryless_models", "03_vanilla_rnn")
+
 
 def build_submissions(release, solution, samples):
     """student -> (notebook, grade_ids of the test cells that must score 0)."""

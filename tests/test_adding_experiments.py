@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnlab.analysis import input_gradient_norm
+from rnnlab.analysis import cell_costs, input_gradient_norm
 from rnnlab.data import ADDING_BASELINE_MSE, adding_problem
 from rnnlab.gradcheck import numerical_gradient, rel_error
 from rnnlab.models.regressor import LastStateRegressor
@@ -52,3 +52,31 @@ def test_a_larger_forget_bias_lets_more_gradient_reach_the_first_step():
     norms = [input_gradient_norm("lstm", 100, forget_bias=fb) for fb in (0.0, 1.0, 3.0)]
     assert norms[0] < 1e-10 < norms[1] < norms[2]
     assert input_gradient_norm("rnn", 100) < norms[2]
+
+
+def test_fixed_gru_gates_stay_open_through_training_and_the_update_bias_is_set():
+    run = train_adding("gru", 10, steps=20, fixed_gates=("reset",), update_bias=-1.0, progress=False)
+    H = 32
+    assert np.all(run.params["rnn.b"][:H] == 30.0)
+    assert not run.params["rnn.Wx"][:, :H].any() and not run.params["rnn.Wh"][:, :H].any()
+    model = LastStateRegressor("gru", 2, H, rng=np.random.default_rng(0), update_bias=-1.0)
+    assert np.all(model.rnn.params["b"][H:2 * H] == -1.0)
+
+
+@pytest.mark.parametrize(("cell", "kwargs", "message"), [
+    ("lstm", {"fixed_gates": ("reset",)}, "only a GRU's gates can be fixed"),
+    ("gru", {"fixed_gates": ("forget",)}, "expected names from"),
+])
+def test_fixed_gates_name_what_is_wrong(cell, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train_adding(cell, 10, steps=1, progress=False, **kwargs)
+
+
+@pytest.mark.parametrize(("cell", "gates", "stored"), [("rnn", 1, 1), ("lstm", 4, 7), ("gru", 3, 5)])
+def test_cell_costs_count_parameters_and_the_states_kept_for_backward(cell, gates, stored):
+    D, H, N, T = 2, 8, 4, 6
+    costs = cell_costs(cell, D=D, H=H, N=N, T=T, repeats=1)
+    assert costs["params"] == gates * H * (D + H + 1)
+    extra = N * H * 8 if cell == "lstm" else 0  # the LSTM also keeps its initial cell state c0
+    assert costs["cache_bytes"] == stored * N * T * H * 8 + extra
+    assert costs["ms_per_step"] > 0

@@ -16,15 +16,18 @@ CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 class LastStateRegressor(Module):
     """cell "rnn", "lstm" or "gru" with D inputs and H hidden units, and a linear head on the last state.
 
-    forget_bias: the LSTM's forget-gate bias at initialisation (only for cell="lstm")."""
+    forget_bias: the LSTM's forget-gate bias at initialisation (cell="lstm"); update_bias: the GRU's update-gate
+    bias (cell="gru"; in the seeds' form h = (1 - z) h_prev + z n, a negative bias keeps the old state)."""
 
-    def __init__(self, cell: str, D: int, H: int, *, rng, forget_bias: float = 1.0):
+    def __init__(self, cell: str, D: int, H: int, *, rng, forget_bias: float = 1.0, update_bias: float = 0.0):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell: expected one of {tuple(CELLS)}, got {cell!r}")
         extra = {"forget_bias": forget_bias} if cell == "lstm" else {}
         self.cell = cell
         self.rnn = CELLS[cell](D, H, rng=rng, **extra)
+        if cell == "gru":
+            self.rnn.params["b"][H : 2 * H] = update_bias
         self.head = Linear(H, 1, rng=rng)
 
     def children(self):

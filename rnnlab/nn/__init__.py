@@ -25,7 +25,14 @@ from rnnlab.nn.bidirectional import (
     stacked_forward,
 )
 from rnnlab.nn.embedding import embedding_backward, embedding_forward
-from rnnlab.nn.gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from rnnlab.nn.gru import (
+    GRUStepCache,
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_cache,
+    gru_step_forward,
+)
 from rnnlab.nn.losses import mse_loss, softmax_cross_entropy, temporal_softmax_loss
 from rnnlab.nn.lstm import (
     LSTMStepCache,
@@ -38,6 +45,7 @@ from rnnlab.nn.lstm import (
 from rnnlab.nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __all__ = [
+    "GRUStepCache",
     "LSTMStepCache",
     "additive_attention_backward",
     "additive_attention_forward",
@@ -52,6 +60,7 @@ __all__ = [
     "gru_backward",
     "gru_forward",
     "gru_step_backward",
+    "gru_step_cache",
     "gru_step_forward",
     "log_softmax",
     "lstm_backward",

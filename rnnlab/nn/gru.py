@@ -144,6 +144,13 @@ def gru_step_backward(dh, cache):
 # A whole sequence.
 
 
+def gru_step_cache(cache: GRUCache, t: int) -> GRUStepCache:
+    """The cache of step t (what gru_step_forward would have returned) cut from gru_forward's cache, for a
+    backward pass that loops over the steps with gru_step_backward."""
+    h_prev = cache.h0 if t == 0 else cache.h[:, t - 1]
+    return GRUStepCache(cache.x[:, t], h_prev, cache.Wx, cache.Wh, cache.rzn[:, t], cache.rh[:, t], cache.h[:, t])
+
+
 def gru_forward(x, h0, Wx, Wh, b):
     """Forward pass for a GRU over an entire sequence of T steps.
 
