@@ -6,6 +6,7 @@
   stream, cut into chunks; the hidden state is carried from chunk to chunk, the gradient is not
 - sample(model, prime, n, temperature=..., rng=...): generate n tokens from a language model
 - train_adding(cell, T, ...), adding_test_mse(model, T): the adding problem for an RNN, LSTM or GRU (05 to 07)
+- train_tagger(x, y, lengths, ...): a label for every step, one-way or bidirectional, 1 or more layers (08)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tqdm.auto import tqdm
 
 from rnnlab.data.tasks import adding_problem
 from rnnlab.models.regressor import LastStateRegressor
+from rnnlab.models.tagger import Tagger
 from rnnlab.nn.activations import softmax
 from rnnlab.nn.losses import mse_loss, temporal_softmax_loss
 from rnnlab.optim import Adam, clip_grad_norm, clip_grad_value, global_norm
@@ -315,3 +317,47 @@ def _mse_step(model, batch) -> float:
     loss, dy = mse_loss(model.forward(x), y)
     model.backward(dy)
     return loss
+
+
+class TaggerRun(NamedTuple):
+    """One training run of a Tagger, as plain data; ``Tagger.from_run(run)`` rebuilds the trained model."""
+
+    params: dict  # the trained Tagger's parameters (Tagger.parameters())
+    loss: list  # the training loss of every step (mean cross-entropy per real step)
+    settings: dict  # cell, bidirectional, num_layers
+
+
+def train_tagger(
+    x: np.ndarray,
+    y: np.ndarray,
+    lengths: np.ndarray | None = None,
+    *,
+    K: int | None = None,
+    cell: str = "rnn",
+    H: int = 16,
+    bidirectional: bool = False,
+    num_layers: int = 1,
+    steps: int = 200,
+    batch_size: int = 32,
+    lr: float = 1e-2,
+    clip_norm: float = 5.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> TaggerRun:
+    """Train a Tagger on the sequences x (N, T) of symbols with labels y (N, T) (padded: their true lengths (N,))
+    by Adam on random minibatches of ``batch_size`` sequences. V and K are 1 + the largest symbol and label
+    unless K is given. Returns a TaggerRun."""
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or y.shape != x.shape:
+        raise ValueError(f"y: expected the shape of x {x.shape}, got {y.shape}")
+    V, K = int(x.max()) + 1, int(y.max()) + 1 if K is None else K
+    rng = np.random.default_rng(seed)
+    model = Tagger(V, K, H, rng=rng, cell=cell, bidirectional=bidirectional, num_layers=num_layers)
+    picks = (rng.integers(0, len(x), batch_size) for _ in range(steps))
+    batches = ((x[i], y[i], None if lengths is None else lengths[i]) for i in picks)
+    layers = f"{num_layers} layers" if num_layers > 1 else "1 layer"
+    history = fit(model, Adam(model.parameters(), lr=lr), batches, lambda m, b: m.loss(*b), n_steps=steps,
+                  clip_norm=clip_norm, progress=progress,
+                  desc=f"{'bidirectional' if bidirectional else 'one-way'} {cell.upper()}, {layers}")
+    params = {name: value.copy() for name, value in model.parameters().items()}
+    return TaggerRun(params, history.loss, {"cell": cell, "bidirectional": bidirectional, "num_layers": num_layers})

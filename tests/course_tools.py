@@ -117,6 +117,22 @@ SAMPLES = {
 GRADED_UNDER_LOAD = ("01_memoryless_models", "03_vanilla_rnn")
 
 
+def combined(samples: dict) -> dict:
+    """The single-bug students merged into as few students as possible, each with several bugs in different answer
+    cells: {"bugs_a+b": (answers, failing test cells)}. Every bug is still in some student, and each student's
+    failing cells are the union of its bugs' (which cell scores what stays exact)."""
+    groups: list[tuple[list[str], dict, list]] = []
+    for student, (answers, failing) in samples.items():
+        group = next((g for g in groups if not set(g[1]) & set(answers)), None)
+        if group is None:
+            groups.append(([student], dict(answers), list(failing)))
+        else:
+            group[0].append(student)
+            group[1].update(answers)
+            group[2].extend(f for f in failing if f not in group[2])
+    return {"bugs_" + "+".join(names): (answers, failing) for names, answers, failing in groups}
+
+
 def build_submissions(release, solution, samples):
     """student -> (notebook, grade_ids of the test cells that must score 0)."""
     built = {
@@ -128,15 +144,17 @@ def build_submissions(release, solution, samples):
     return built
 
 
-def submit_samples(course, assignment):
-    """Generate ``assignment`` in ``course`` and submit its sample submissions.
+def submit_samples(course, assignment, merge_bugs: bool = False):
+    """Generate ``assignment`` in ``course`` and submit its sample submissions (with ``merge_bugs``, the single-bug
+    students merged into a few students with several bugs each, see ``combined``).
 
     Returns the release notebook and, per student, the expected score of every autograded test cell.
     """
     nbgrader(course, "generate_assignment", assignment, "--force")
     release = read(release_path(assignment, course))
     points = graded_points(release)
-    built = build_submissions(release, answer_cells(read(solution_path(assignment))), SAMPLES[assignment])
+    samples = combined(SAMPLES[assignment]) if merge_bugs else SAMPLES[assignment]
+    built = build_submissions(release, answer_cells(read(solution_path(assignment))), samples)
     expected = {}
     for student, (nb, failing) in built.items():
         assert set(failing) <= set(points), f"{student}: unknown test cells {set(failing) - set(points)}"

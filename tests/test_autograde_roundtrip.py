@@ -3,6 +3,11 @@
 For every assignment with sample submissions (tests/submissions/), each submission is built from the generated
 release, answered (or not) cell by cell, and graded by real nbgrader; the test asserts every student's exact
 score per test cell and in grades.csv, and that each student gets a feedback page.
+
+To grade fewer notebooks, the single-bug students are merged into a few students with bugs in different answer
+cells (course_tools.combined): stock nbgrader must still give 0 to every bug's test cell and full points to the
+others. That each bug alone costs only its own cell is asserted with the hardened grader, student by student, in
+tests/test_grading_samples.py.
 """
 
 import csv
@@ -15,7 +20,7 @@ from course_tools import SAMPLES, copy_course, gradebook_scores, graded_points, 
 @pytest.mark.parametrize("assignment", sorted(SAMPLES))
 def test_release_autograde_feedback_export(assignment, tmp_path):
     course = copy_course(tmp_path, [assignment])
-    release, expected = submit_samples(course, assignment)
+    release, expected = submit_samples(course, assignment, merge_bugs=True)
     points = graded_points(release)
 
     nbgrader(course, "autograde", assignment, "--force")

@@ -97,3 +97,36 @@ def test_the_server_answers_only_what_is_withheld(tmp_path):
     finally:
         del os.environ[withhold.SOCKET_ENV]
         withhold._connection.clear()
+
+
+KEYWORDS = """
+import json
+import numpy as np
+from rnnlab.nn import bidirectional
+rng = np.random.default_rng(0)
+x, h0 = rng.standard_normal((2, 3, 2)), np.zeros((2, 2))
+p = tuple(rng.standard_normal(s) for s in [(2, 2), (2, 2), (2,)])
+h, cache = bidirectional.bidirectional_forward(x, h0, h0, p, p, cell="rnn", lengths=np.array([3, 1]),
+                                               activation="relu")
+print(json.dumps({"h": h.tolist(), "lengths": cache.lengths.tolist()}))
+"""
+
+
+def test_keyword_arguments_of_a_function_with_kwargs_reach_it(tmp_path):
+    """bidirectional_forward(..., **cell_kwargs): activation="relu" crosses to the server as a keyword."""
+    fn = rnnlab.nn.bidirectional.bidirectional_forward
+    copy = withhold.write_copy(tmp_path / "lib" / "rnnlab", (fn,))
+    socket_path = str(tmp_path / "library.sock")
+    server = withhold.Server(socket_path, [withhold.name_of(fn)])
+    env = {**os.environ, "PYTHONPATH": str(copy.parent), withhold.SOCKET_ENV: socket_path}
+    proc = subprocess.run([sys.executable, "-c", KEYWORDS], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rng = np.random.default_rng(0)
+    x, h0 = rng.standard_normal((2, 3, 2)), np.zeros((2, 2))
+    p = tuple(rng.standard_normal(s) for s in [(2, 2), (2, 2), (2,)])
+    h, _ = fn(x, h0, h0, p, p, cell="rnn", lengths=np.array([3, 1]), activation="relu")
+    got = json.loads(proc.stdout)
+    assert np.allclose(got["h"], h) and got["lengths"] == [3, 1]
+    assert not np.allclose(h, fn(x, h0, h0, p, p, cell="rnn", lengths=np.array([3, 1]))[0])  # relu mattered
+    assert server.calls(withhold.name_of(fn)) == 1

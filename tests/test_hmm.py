@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from rnnlab.models import casino_hmm, hmm_brute_force, hmm_forward, sample_hmm, viterbi
+from rnnlab.models import casino_hmm, hmm_brute_force, hmm_forward, hmm_smooth, sample_hmm, sample_hmm_batch, viterbi
 
 PI = np.array([0.5, 0.5])
 A = np.array([[0.9, 0.1], [0.2, 0.8]])
@@ -136,3 +136,30 @@ def test_casino_model_is_as_documented():
 def test_bad_input_raises_value_error_naming_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize(("K", "M", "T", "seed"), [(2, 2, 5, 0), (3, 4, 6, 1)])
+def test_smoothing_matches_enumeration_of_every_path(K, M, T, seed):
+    """P(s[t] = j | all observations), summed over every state path by brute force."""
+    rng = np.random.default_rng(seed)
+    pi, A_, B_ = random_hmm(rng, K, M)
+    obs = rng.integers(0, M, T)
+    paths = np.array(list(itertools.product(range(K), repeat=T)))
+    joint = pi[paths[:, 0]] * np.prod(A_[paths[:, :-1], paths[:, 1:]], axis=1) * np.prod(B_[paths, obs], axis=1)
+    expected = np.stack([np.bincount(paths[:, t], weights=joint, minlength=K) for t in range(T)]) / joint.sum()
+    np.testing.assert_allclose(hmm_smooth(pi, A_, B_, obs), expected, rtol=1e-10)
+
+
+def test_smoothing_at_the_last_step_is_filtering():
+    obs = np.array([5, 5, 0, 5, 2, 5])
+    _, alpha = hmm_forward(*casino_hmm(), obs)
+    np.testing.assert_allclose(hmm_smooth(*casino_hmm(), obs)[-1], alpha[-1])
+
+
+def test_sample_hmm_batch_frequencies_match_the_model():
+    states, obs = sample_hmm_batch(PI, A, B, 400, 250, rng=np.random.default_rng(3))
+    assert states.shape == obs.shape == (400, 250)
+    stay = np.mean(states[:, 1:][states[:, :-1] == 0] == 0)
+    assert abs(stay - A[0, 0]) < 0.01
+    assert abs(np.mean(obs[states == 1] == 1) - B[1, 1]) < 0.01
+    assert abs(np.mean(states[:, 0] == 0) - PI[0]) < 0.05

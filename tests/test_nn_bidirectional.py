@@ -8,6 +8,7 @@ from rnnlab.nn import (
     bidirectional_backward,
     bidirectional_forward,
     lstm_forward,
+    reverse_padded,
     rnn_step_forward,
     stacked_backward,
     stacked_forward,
@@ -156,3 +157,103 @@ def test_errors():
     x5, p5 = rng.standard_normal((N, T, 5)), weights(rng, "lstm", D=5)
     with pytest.raises(ValueError, match=r"layer 1: Wx: expected shape \(D, 4H\) = \(3, 12\), got \(5, 12\)"):
         stacked_forward(x5, [h0, h0], [p5, p5], cell="lstm")  # layer 1 reads H = 3 features, not 5
+
+
+# ---------------------------------------------------------------------------------------------------
+# Padded batches: sequence n is x[n, :lengths[n]].
+
+LENGTHS = np.array([4, 2])
+
+
+def test_reverse_padded_reverses_within_each_length():
+    x = np.arange(2 * 4).reshape(2, 4, 1).astype(float)
+    out = reverse_padded(x, LENGTHS)
+    np.testing.assert_array_equal(out[..., 0], [[3, 2, 1, 0], [5, 4, 6, 7]])
+    np.testing.assert_array_equal(reverse_padded(out, LENGTHS), x)  # its own inverse
+    np.testing.assert_array_equal(reverse_padded(x), x[:, ::-1])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_padding_changes_nothing(cell):
+    """Each padded sequence gets exactly the states it gets alone, unpadded; the padding's values reach nothing
+    (outputs 0 there, and no gradient flows to or from them)."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((N, T, D))
+    h0f, h0b = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    pf, pb = weights(rng, cell), weights(rng, cell)
+    h, cache = bidirectional_forward(x, h0f, h0b, pf, pb, cell=cell, lengths=LENGTHS)
+    for n, L in enumerate(LENGTHS):
+        alone, _ = bidirectional_forward(x[n : n + 1, :L], h0f[n : n + 1], h0b[n : n + 1], pf, pb, cell=cell)
+        np.testing.assert_allclose(h[n, :L], alone[0], rtol=0, atol=1e-14)
+        assert not h[n, L:].any()
+    dh = rng.standard_normal(h.shape)
+    grads = bidirectional_backward(dh, cache)
+    other = x.copy()
+    other[1, 2:] = 100 * rng.standard_normal((T - 2, D))  # new padding values
+    h2, cache2 = bidirectional_forward(other, h0f, h0b, pf, pb, cell=cell, lengths=LENGTHS)
+    np.testing.assert_array_equal(h2, h)
+    grads2 = bidirectional_backward(dh, cache2)
+    for a, b in zip(flatten(grads), flatten(grads2), strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    assert not grads[0][1, 2:].any()  # no gradient reaches the padding
+
+
+def flatten(grads):
+    out = []
+    for g in grads:
+        out.extend(flatten(g) if isinstance(g, tuple | list) else [g])
+    return out
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_bidirectional_gradients_with_lengths(cell):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((N, T, D))
+    h0f, h0b = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    pf, pb = weights(rng, cell), weights(rng, cell)
+    args = [x, h0f, h0b, *pf, *pb]
+
+    def f(x, h0f, h0b, wxf, whf, bf, wxb, whb, bb):
+        return bidirectional_forward(x, h0f, h0b, (wxf, whf, bf), (wxb, whb, bb), cell=cell, lengths=LENGTHS)[0]
+
+    h, cache = bidirectional_forward(x, h0f, h0b, pf, pb, cell=cell, lengths=LENGTHS)
+    dh = rng.standard_normal(h.shape)
+    dx, dh0f, dh0b, dpf, dpb = bidirectional_backward(dh, cache)
+    check_all(f, args, [dx, dh0f, dh0b, *dpf, *dpb], dh)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_stacked_gradients_with_lengths(bidirectional):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((N, T, D))
+    z = np.zeros((N, H))
+    G = 2 if bidirectional else 1
+    layer0 = [weights(rng, "gru", D, H) for _ in range(G)]
+    layer1 = [weights(rng, "gru", G * H, H) for _ in range(G)]
+    flat = [w for layer in (layer0, layer1) for p in layer for w in p]
+
+    def params(w):
+        chunks = [tuple(w[i : i + 3]) for i in range(0, len(w), 3)]
+        return [tuple(chunks[:G]), tuple(chunks[G:])] if bidirectional else chunks
+
+    h0s = [(z, z), (z, z)] if bidirectional else [z, z]
+
+    def f(x, *w):
+        return stacked_forward(x, h0s, params(w), cell="gru", bidirectional=bidirectional, lengths=LENGTHS)[0]
+
+    h, cache = stacked_forward(x, h0s, params(flat), cell="gru", bidirectional=bidirectional, lengths=LENGTHS)
+    assert not h[1, 2:].any()
+    dh = rng.standard_normal(h.shape)
+    dx, _, dps = stacked_backward(dh, cache)
+    check_all(f, [x, *flat], [dx, *flatten(dps)], dh)
+
+
+def test_lengths_errors():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((N, T, D))
+    p = weights(rng, "rnn")
+    h0 = np.zeros((N, H))
+    with pytest.raises(ValueError, match=r"lengths: expected values in 1 .. T = 4, got 0 .. 4"):
+        bidirectional_forward(x, h0, h0, p, p, cell="rnn", lengths=np.array([4, 0]))
+    with pytest.raises(ValueError, match=r"lengths: expected 2 integers \(one per sequence\)"):
+        stacked_forward(x, [h0], [p], cell="rnn", lengths=np.array([4.0, 2.0]))

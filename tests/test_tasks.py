@@ -1,11 +1,11 @@
-"""The adding problem and the copy task, against their definitions and hand-worked examples."""
+"""The adding problem, the copy task and the windowed parity, against their definitions and hand-worked examples."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rnnlab.data import ADDING_BASELINE_MSE, adding_problem, copy_task
+from rnnlab.data import ADDING_BASELINE_MSE, adding_problem, copy_task, window_parity
 
 
 def rng(seed=0):
@@ -82,3 +82,12 @@ def test_copy_task_uses_every_symbol_and_is_seeded():
 def test_bad_arguments_raise_value_error_naming_them(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_window_parity_labels_the_parity_of_the_last_k_bits():
+    x, y = window_parity(50, 12, 3, rng=np.random.default_rng(0))
+    assert x.shape == y.shape == (50, 12) and set(np.unique(x)) == {0, 1}
+    for n in range(50):
+        for t in range(12):
+            assert y[n, t] == x[n, max(0, t - 2) : t + 1].sum() % 2
+    assert 0.4 < y.mean() < 0.6

@@ -1,8 +1,8 @@
-"""Data generated in code: time series and windows (01), the adding and copy tasks (05), numbers-in-words
-text and character vocabularies (03, 04)."""
+"""Data generated in code: time series and windows (01), the adding and copy tasks (05), the windowed parity (08),
+numbers-in-words text and character vocabularies (03, 04)."""
 
 from rnnlab.data.series import AR2_COEFS, ar_series, mackey_glass, make_windows, noisy_sine
-from rnnlab.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task
+from rnnlab.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, window_parity
 from rnnlab.data.text import build_vocab, decode, encode, number_to_words, numbers_corpus, one_hot
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "number_to_words",
     "numbers_corpus",
     "one_hot",
+    "window_parity",
 ]

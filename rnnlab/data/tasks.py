@@ -1,4 +1,4 @@
-"""Synthetic long-memory tasks: the adding problem and the copy task.
+"""Synthetic tasks: the adding problem and the copy task (long memory), the windowed parity (depth).
 
 Both are classic tests of how far back a recurrent network can carry information (Hochreiter & Schmidhuber
 1997; Le et al. 2015; Arjovsky et al. 2016). The answer depends on inputs seen many steps before the end, and
@@ -6,6 +6,11 @@ nothing in between helps, so a network that cannot keep a gradient alive over th
 
     x, y = adding_problem(64, T=50, rng=np.random.default_rng(0))   # x (64, 50, 2), y (64,)
     x, y = copy_task(64, n_copy=5, delay=20, rng=np.random.default_rng(0))  # x, y (64, 30) integers
+
+The windowed parity needs little memory but a deep function of it: the label of every step is the parity of the
+last k bits, a function a single non-linear layer learns badly and a stack of two learns well (notebook 08)::
+
+    x, y = window_parity(64, T=40, k=8, rng=np.random.default_rng(0))  # x, y (64, 40) in {0, 1}
 """
 
 from __future__ import annotations
@@ -75,3 +80,18 @@ def copy_task(
     x[:, K + delay - 1] = n_symbols + 1
     y[:, K + delay :] = symbols
     return x, y
+
+
+def window_parity(N: int, T: int, k: int, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """N sequences of T random bits; the label of step t is the parity of the last k bits, x[t-k+1 .. t]
+    (of the t + 1 bits so far while t < k - 1).
+
+    Returns a tuple of x (N, T) and y (N, T), integer arrays of 0 and 1.
+    """
+    check_count("N", N)
+    check_count("T", T)
+    check_count("k", k)
+    check_rng(rng)
+    x = rng.integers(0, 2, size=(N, T))
+    c = np.cumsum(np.pad(x, ((0, 0), (k, 0))), axis=1)  # c[:, j] = number of ones among the first j - k bits
+    return x, (c[:, k:] - c[:, :-k]) % 2

@@ -73,8 +73,8 @@ def _stubbed(text: str, functions) -> str:
         missing = set(wanted) - {node.name for node in defs}
         raise RuntimeError(f"cannot withhold {sorted(missing)}: not top-level functions")
     for node in sorted(defs, key=lambda n: n.lineno, reverse=True):
-        if node.args.vararg or node.args.kwarg or node.args.posonlyargs:
-            raise RuntimeError(f"cannot withhold {node.name}: only named parameters are supported")
+        if node.args.vararg or node.args.posonlyargs:
+            raise RuntimeError(f"cannot withhold {node.name}: only named parameters and **kwargs are supported")
         first, last = node.body[0].lineno - 1, node.body[-1].end_lineno
         indent = " " * node.body[0].col_offset
         name = name_of(wanted[node.name])
@@ -82,6 +82,17 @@ def _stubbed(text: str, functions) -> str:
                 f"{indent}return __import__('rnnlab.grading.withhold', fromlist=['call']).call({name!r}, locals())\n")
         lines[first:last] = [stub]
     return "".join(lines)
+
+
+def _keywords(fn, params: dict) -> dict:
+    """The keyword arguments of ``fn`` from the stub's locals(): a ``**kwargs`` parameter arrives as one dict."""
+    kwarg = inspect.getfullargspec(fn).varkw
+    if kwarg is None:
+        return params
+    extra = params.get(kwarg)
+    if not isinstance(extra, dict):
+        raise TypeError(f"{kwarg}: expected a dict of keyword arguments")
+    return {k: v for k, v in params.items() if k != kwarg} | extra
 
 
 # ---- student side: the withheld functions' bodies -------------------------------------------------------------
@@ -196,7 +207,7 @@ class Server:
             if not isinstance(params, dict):
                 raise ValueError("malformed parameters")
             before = copy.deepcopy(params)
-            result = self.functions[name](**params)
+            result = self.functions[name](**_keywords(self.functions[name], params))
             changed = {k: v for k, v in params.items() if not _same(v, before[k])}
             out: list = []
             return {"result": wire.encode(result, buffers=out), "changed": wire.encode(changed, buffers=out)}, out

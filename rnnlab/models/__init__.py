@@ -1,10 +1,19 @@
 """Models of the notebooks: autoregressive baselines and the window MLP (01), linear dynamical systems and
-HMMs (02), the character-level RNN language model trained with truncated BPTT (04)."""
+HMMs (02), the character-level RNN language model trained with truncated BPTT (04), the recurrent tagger (08)."""
 
 from rnnlab.models.autoregressive import ar_predict, fit_ar, forecast, forecast_errors
 from rnnlab.models.char_rnn import char_rnn_loss, init_char_rnn, tbptt_step
-from rnnlab.models.hmm import casino_hmm, hmm_brute_force, hmm_forward, sample_hmm, viterbi
+from rnnlab.models.hmm import (
+    casino_hmm,
+    hmm_brute_force,
+    hmm_forward,
+    hmm_smooth,
+    sample_hmm,
+    sample_hmm_batch,
+    viterbi,
+)
 from rnnlab.models.lds import kalman_filter, kalman_step, simulate_lds
+from rnnlab.models.tagger import Tagger
 from rnnlab.models.window_mlp import (
     init_window_mlp,
     train_window_mlp,
@@ -13,6 +22,7 @@ from rnnlab.models.window_mlp import (
 )
 
 __all__ = [
+    "Tagger",
     "ar_predict",
     "casino_hmm",
     "char_rnn_loss",
@@ -21,11 +31,13 @@ __all__ = [
     "forecast_errors",
     "hmm_brute_force",
     "hmm_forward",
+    "hmm_smooth",
     "init_char_rnn",
     "init_window_mlp",
     "kalman_filter",
     "kalman_step",
     "sample_hmm",
+    "sample_hmm_batch",
     "simulate_lds",
     "tbptt_step",
     "train_window_mlp",

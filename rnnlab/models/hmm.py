@@ -9,6 +9,7 @@ K hidden states, M observation symbols, T steps (0-based: s[0], obs[0] come firs
 The forward algorithm keeps the filtered distribution alpha[t, j] = P(s[t] = j | obs[0..t]) and moves it on
 with one predict (@ A) and one update (* B[:, obs[t]], normalise) per step: O(T K^2) work instead of the
 O(T K^T) of summing over every path, which ``hmm_brute_force`` does for checking on tiny problems.
+Smoothing (``hmm_smooth``, forward-backward) and ``viterbi`` use all observations, the future ones too.
 """
 
 from __future__ import annotations
@@ -56,6 +57,27 @@ def sample_hmm(pi, A, B, T: int, *, rng: np.random.Generator):
     return states, obs
 
 
+def sample_hmm_batch(pi, A, B, N: int, T: int, *, rng: np.random.Generator):
+    """N independent draws of T steps from the HMM (pi, A, B), all sequences at once.
+
+    Returns a tuple of states (N, T) and obs (N, T), integer arrays.
+    """
+    K, M = _check_hmm(pi, A, B)
+    check_count("N", N)
+    check_count("T", T)
+    check_rng(rng)
+
+    def draw(probs):  # one categorical draw per row of probs (N, K or M), by inverse CDF
+        return (rng.random((len(probs), 1)) > np.cumsum(probs, axis=1)[:, :-1]).sum(axis=1)
+
+    states = np.empty((N, T), dtype=np.int64)
+    states[:, 0] = draw(np.tile(pi, (N, 1)))
+    for t in range(1, T):
+        states[:, t] = draw(A[states[:, t - 1]])
+    obs = draw(B[states.ravel()]).reshape(N, T)
+    return states, obs
+
+
 def hmm_forward(pi, A, B, obs):
     """Forward algorithm, normalised at every step so that long sequences do not underflow.
 
@@ -85,6 +107,26 @@ def hmm_forward(pi, A, B, obs):
         log_likelihood += np.log(c)
         belief = alpha[t] @ A
     return float(log_likelihood), alpha
+
+
+def hmm_smooth(pi, A, B, obs):
+    """Smoothing (the forward-backward algorithm): the distribution of every state given ALL observations.
+
+    The forward pass gives alpha[t] = P(s[t] | obs[0..t]); a backward pass from the end carries
+    beta[t, i] proportional to P(obs[t+1..T-1] | s[t] = i), with beta[T-1] = 1 and
+    beta[t] = A @ (B[:, obs[t+1]] * beta[t+1]), normalised at every step; gamma[t] is alpha[t] * beta[t], normalised.
+
+    Inputs as in ``hmm_forward``.
+    Returns gamma, of shape (T, K); gamma[t, j] = P(s[t] = j | obs[0..T-1]), rows sum to 1.
+    """
+    _, alpha = hmm_forward(pi, A, B, obs)
+    T, K = alpha.shape
+    beta = np.ones((T, K))
+    for t in range(T - 2, -1, -1):
+        b = A @ (B[:, obs[t + 1]] * beta[t + 1])
+        beta[t] = b / b.sum()
+    gamma = alpha * beta
+    return gamma / gamma.sum(axis=1, keepdims=True)
 
 
 def hmm_brute_force(pi, A, B, obs):

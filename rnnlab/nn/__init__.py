@@ -21,8 +21,10 @@ from rnnlab.nn.attention import (
 from rnnlab.nn.bidirectional import (
     bidirectional_backward,
     bidirectional_forward,
+    reverse_padded,
     stacked_backward,
     stacked_forward,
+    zero_padding,
 )
 from rnnlab.nn.embedding import embedding_backward, embedding_forward
 from rnnlab.nn.gru import (
@@ -70,6 +72,7 @@ __all__ = [
     "lstm_step_forward",
     "masked_softmax",
     "mse_loss",
+    "reverse_padded",
     "rnn_backward",
     "rnn_forward",
     "rnn_step_backward",
@@ -82,4 +85,5 @@ __all__ = [
     "temporal_affine_backward",
     "temporal_affine_forward",
     "temporal_softmax_loss",
+    "zero_padding",
 ]

@@ -41,6 +41,48 @@ def _resolve_cell(cell):
     raise ValueError(f"cell: expected one of {tuple(CELLS)} or a (forward, backward) pair, got {cell!r}")
 
 
+def check_lengths(lengths, N: int, T: int) -> np.ndarray | None:
+    """Validate ``lengths`` (None, or N integers in 1 .. T); return it as an int64 array (or None)."""
+    if lengths is None:
+        return None
+    arr = np.asarray(lengths)
+    if arr.shape != (N,) or not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"lengths: expected {N} integers (one per sequence), got {arr.dtype} of shape {arr.shape}")
+    if arr.min() < 1 or arr.max() > T:
+        raise ValueError(f"lengths: expected values in 1 .. T = {T}, got {arr.min()} .. {arr.max()}")
+    return arr.astype(np.int64)
+
+
+def reverse_padded(x, lengths=None):
+    """Reverse every sequence in time within its own length; padding stays where it is.
+
+    out[n, t] = x[n, lengths[n] - 1 - t] for t < lengths[n], and out[n, t] = x[n, t] after that. Without
+    lengths this is x[:, ::-1]. The operation is its own inverse (and its own gradient).
+
+    Inputs: x of shape (N, T, ...); lengths: None or N integers in 1 .. T.
+    Returns an array of the shape of x.
+    """
+    if not isinstance(x, np.ndarray) or x.ndim < 2:
+        got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
+        raise ValueError(f"x: expected an array of shape (N, T, ...), got {got}")
+    N, T = x.shape[:2]
+    lengths = check_lengths(lengths, N, T)
+    if lengths is None:
+        return x[:, ::-1].copy()
+    t = np.arange(T)
+    source = np.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)  # (N, T): where out[n, t] comes from
+    return x[np.arange(N)[:, None], source]
+
+
+def zero_padding(h, lengths):
+    """h (N, T, ...) with every position t >= lengths[n] set to 0 (h itself when lengths is None)."""
+    if lengths is None:
+        return h
+    N, T = h.shape[:2]
+    real = np.arange(T) < check_lengths(lengths, N, T)[:, None]  # (N, T), True on the sequences' own steps
+    return np.where(real.reshape(N, T, *[1] * (h.ndim - 2)), h, 0)
+
+
 def _check_params(name: str, params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not (isinstance(params, (tuple, list)) and len(params) == 3):
         raise ValueError(f"{name}: expected a tuple (Wx, Wh, b), got {type(params).__name__}")
@@ -50,13 +92,14 @@ def _check_params(name: str, params) -> tuple[np.ndarray, np.ndarray, np.ndarray
 class BidirectionalCache(NamedTuple):
     fwd: Any  # cache of the forward-direction layer
     bwd: Any  # cache of the layer that read the reversed sequence
-    backward: Any  # the cell's backward function
+    cell: Any  # "rnn", "lstm", "gru" or the (forward, backward) pair
+    lengths: Any  # (N,) true lengths, or None when no sequence is padded
     N: int
     T: int
     H: int  # hidden size of the forward direction (the first H features of the output)
 
 
-def bidirectional_forward(x, h0_fwd, h0_bwd, params_fwd, params_bwd, cell="lstm", **cell_kwargs):
+def bidirectional_forward(x, h0_fwd, h0_bwd, params_fwd, params_bwd, cell="lstm", lengths=None, **cell_kwargs):
     """Run a recurrent layer over x forwards and a second one over x backwards; concatenate their states.
 
     Inputs:
@@ -66,22 +109,26 @@ def bidirectional_forward(x, h0_fwd, h0_bwd, params_fwd, params_bwd, cell="lstm"
     - params_fwd: (Wx, Wh, b) of the forward direction
     - params_bwd: (Wx, Wh, b) of the backward direction
     - cell: "rnn", "lstm", "gru" or a (forward, backward) pair of functions
+    - lengths: None, or (N,) integers: sequence n is x[n, :lengths[n]], the rest padding
     - cell_kwargs: passed to the cell's forward function (e.g. activation="relu" for "rnn")
 
     Returns a tuple of:
     - h: hidden states, of shape (N, T, 2H); h[..., :H] from the forward direction, h[..., H:] from the
-      backward direction (h[:, t, H:] has read x[:, T-1], ..., x[:, t])
+      backward direction (h[n, t, H:] has read x[n, L-1], ..., x[n, t] with L = lengths[n], or T);
+      0 at padding positions
     - cache: BidirectionalCache needed by bidirectional_backward
     """
-    forward, backward = _resolve_cell(cell)
-    check_shapes(x=(x, "N T D"), h0_fwd=(h0_fwd, "N H"), h0_bwd=(h0_bwd, "N H"))
+    forward, _ = _resolve_cell(cell)
+    dims = check_shapes(x=(x, "N T D"), h0_fwd=(h0_fwd, "N H"), h0_bwd=(h0_bwd, "N H"))
+    lengths = check_lengths(lengths, dims["N"], dims["T"])
     params_fwd = _check_params("params_fwd", params_fwd)
     params_bwd = _check_params("params_bwd", params_bwd)
     h_fwd, cache_fwd = forward(x, h0_fwd, *params_fwd, **cell_kwargs)
-    h_rev, cache_bwd = forward(x[:, ::-1], h0_bwd, *params_bwd, **cell_kwargs)  # reads x[T-1], ..., x[0]
-    h = np.concatenate([h_fwd, h_rev[:, ::-1]], axis=2)  # reverse back so that position t lines up
+    # the second layer reads x[n, L-1], ..., x[n, 0], then the padding; reversed back so that position t lines up
+    h_rev, cache_bwd = forward(reverse_padded(x, lengths), h0_bwd, *params_bwd, **cell_kwargs)
+    h = zero_padding(np.concatenate([h_fwd, reverse_padded(h_rev, lengths)], axis=2), lengths)
     N, T, H = h_fwd.shape
-    return h, BidirectionalCache(cache_fwd, cache_bwd, backward, N, T, H)
+    return h, BidirectionalCache(cache_fwd, cache_bwd, cell, lengths, N, T, H)
 
 
 def bidirectional_backward(dh, cache):
@@ -96,24 +143,28 @@ def bidirectional_backward(dh, cache):
     - dh0_fwd, dh0_bwd: gradients of the two initial hidden states, each of shape (N, H)
     - dparams_fwd, dparams_bwd: tuples (dWx, dWh, db) for the two directions
     """
-    cache_fwd, cache_bwd, backward, N, T, H = cache
+    cache_fwd, cache_bwd, cell, lengths, N, T, H = cache
+    _, backward = _resolve_cell(cell)
     if not isinstance(dh, np.ndarray) or dh.ndim != 3 or dh.shape[:2] != (N, T) or dh.shape[2] <= H:
         got = dh.shape if isinstance(dh, np.ndarray) else type(dh).__name__
         raise ValueError(f"dh: expected shape (N, T, 2H) = ({N}, {T}, 2*{H}), got {got}")
-    dx_fwd, dh0_fwd, *dparams_fwd = backward(dh[:, :, :H], cache_fwd)
-    dx_rev, dh0_bwd, *dparams_bwd = backward(np.ascontiguousarray(dh[:, ::-1, H:]), cache_bwd)
-    dx = dx_fwd + dx_rev[:, ::-1]  # the reversed layer saw x[:, ::-1]
+    dh = zero_padding(dh, lengths)  # the outputs at padding positions were set to 0
+    dx_fwd, dh0_fwd, *dparams_fwd = backward(np.ascontiguousarray(dh[:, :, :H]), cache_fwd)
+    dx_rev, dh0_bwd, *dparams_bwd = backward(reverse_padded(dh[:, :, H:], lengths), cache_bwd)
+    dx = dx_fwd + reverse_padded(dx_rev, lengths)  # the second layer read the reversed sequence
     return dx, dh0_fwd, dh0_bwd, tuple(dparams_fwd), tuple(dparams_bwd)
 
 
 class StackedCache(NamedTuple):
     caches: list  # one cache per layer (BidirectionalCache when bidirectional)
-    backward: Any
+    cell: Any  # "rnn", "lstm", "gru" or the (forward, backward) pair
     bidirectional: bool
+    lengths: Any  # (N,) true lengths, or None
     out_shape: tuple  # shape of the top layer's hidden states
 
 
-def stacked_forward(x, h0s: Sequence, params: Sequence, cell="lstm", bidirectional=False, **cell_kwargs):
+def stacked_forward(x, h0s: Sequence, params: Sequence, cell="lstm", bidirectional=False, lengths=None,
+                    **cell_kwargs):
     """Run L recurrent layers on top of each other: layer l + 1 reads the hidden states of layer l.
 
     Inputs:
@@ -124,27 +175,31 @@ def stacked_forward(x, h0s: Sequence, params: Sequence, cell="lstm", bidirection
       (H_{l-1}, G H_l) (or (2 H_{l-1}, G H_l) when bidirectional); with bidirectional=True each entry is
       a pair (params_fwd, params_bwd)
     - cell: "rnn", "lstm", "gru" or a (forward, backward) pair; bidirectional: use bidirectional layers
+    - lengths: None, or (N,) true lengths of padded sequences (every layer's output is 0 on the padding)
     - cell_kwargs: passed to the cell's forward function
 
     Returns a tuple of:
     - h: hidden states of the top layer, of shape (N, T, H_{L-1}) (or 2 H_{L-1} when bidirectional)
     - cache: StackedCache needed by stacked_backward
     """
-    forward, backward = _resolve_cell(cell)
+    forward, _ = _resolve_cell(cell)
     if len(h0s) != len(params) or len(params) == 0:
         raise ValueError(f"h0s: expected one initial state per layer ({len(params)} layers), got {len(h0s)}")
+    dims = check_shapes(x=(x, "N T D"))
+    lengths = check_lengths(lengths, dims["N"], dims["T"])
     caches = []
     h = x
     for layer, (h0, p) in enumerate(zip(h0s, params, strict=True)):
         try:
             if bidirectional:
-                h, cache = bidirectional_forward(h, *h0, *p, cell=(forward, backward), **cell_kwargs)
+                h, cache = bidirectional_forward(h, *h0, *p, cell=cell, lengths=lengths, **cell_kwargs)
             else:
                 h, cache = forward(h, h0, *_check_params(f"params[{layer}]", p), **cell_kwargs)
+                h = zero_padding(h, lengths)
         except ValueError as err:
             raise ValueError(f"layer {layer}: {err}") from err
         caches.append(cache)
-    return h, StackedCache(caches, backward, bidirectional, h.shape)
+    return h, StackedCache(caches, cell, bidirectional, lengths, h.shape)
 
 
 def stacked_backward(dh, cache):
@@ -160,7 +215,8 @@ def stacked_backward(dh, cache):
     - dh0s: list of L gradients of the initial states (pairs when bidirectional)
     - dparams: list of L tuples (dWx, dWh, db) (pairs of tuples when bidirectional)
     """
-    caches, backward, bidirectional, out_shape = cache
+    caches, cell, bidirectional, lengths, out_shape = cache
+    _, backward = _resolve_cell(cell)
     check_upstream("dh", dh, out_shape)
     dh0s, dparams = [], []
     for c in reversed(caches):
@@ -169,7 +225,7 @@ def stacked_backward(dh, cache):
             dh0s.append((dh0_f, dh0_b))
             dparams.append((dp_f, dp_b))
         else:
-            dh, dh0, *dp = backward(dh, c)
+            dh, dh0, *dp = backward(zero_padding(dh, lengths), c)
             dh0s.append(dh0)
             dparams.append(tuple(dp))
     return dh, dh0s[::-1], dparams[::-1]
