@@ -41,7 +41,7 @@ def _resolve_cell(cell):
     raise ValueError(f"cell: expected one of {tuple(CELLS)} or a (forward, backward) pair, got {cell!r}")
 
 
-def check_lengths(lengths, N: int, T: int) -> np.ndarray | None:
+def _check_lengths(lengths, N: int, T: int) -> np.ndarray | None:
     """Validate ``lengths`` (None, or N integers in 1 .. T); return it as an int64 array (or None)."""
     if lengths is None:
         return None
@@ -66,7 +66,7 @@ def reverse_padded(x, lengths=None):
         got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
         raise ValueError(f"x: expected an array of shape (N, T, ...), got {got}")
     N, T = x.shape[:2]
-    lengths = check_lengths(lengths, N, T)
+    lengths = _check_lengths(lengths, N, T)
     if lengths is None:
         return x[:, ::-1].copy()
     t = np.arange(T)
@@ -79,7 +79,7 @@ def zero_padding(h, lengths):
     if lengths is None:
         return h
     N, T = h.shape[:2]
-    real = np.arange(T) < check_lengths(lengths, N, T)[:, None]  # (N, T), True on the sequences' own steps
+    real = np.arange(T) < _check_lengths(lengths, N, T)[:, None]  # (N, T), True on the sequences' own steps
     return np.where(real.reshape(N, T, *[1] * (h.ndim - 2)), h, 0)
 
 
@@ -120,7 +120,7 @@ def bidirectional_forward(x, h0_fwd, h0_bwd, params_fwd, params_bwd, cell="lstm"
     """
     forward, _ = _resolve_cell(cell)
     dims = check_shapes(x=(x, "N T D"), h0_fwd=(h0_fwd, "N H"), h0_bwd=(h0_bwd, "N H"))
-    lengths = check_lengths(lengths, dims["N"], dims["T"])
+    lengths = _check_lengths(lengths, dims["N"], dims["T"])
     params_fwd = _check_params("params_fwd", params_fwd)
     params_bwd = _check_params("params_bwd", params_bwd)
     h_fwd, cache_fwd = forward(x, h0_fwd, *params_fwd, **cell_kwargs)
@@ -186,7 +186,7 @@ def stacked_forward(x, h0s: Sequence, params: Sequence, cell="lstm", bidirection
     if len(h0s) != len(params) or len(params) == 0:
         raise ValueError(f"h0s: expected one initial state per layer ({len(params)} layers), got {len(h0s)}")
     dims = check_shapes(x=(x, "N T D"))
-    lengths = check_lengths(lengths, dims["N"], dims["T"])
+    lengths = _check_lengths(lengths, dims["N"], dims["T"])
     caches = []
     h = x
     for layer, (h0, p) in enumerate(zip(h0s, params, strict=True)):
