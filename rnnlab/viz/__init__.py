@@ -12,6 +12,7 @@ from rnnlab.viz.bptt import (
 from rnnlab.viz.forecast import ar_order_explorer, plot_forecasts, plot_horizon_errors, plot_series
 from rnnlab.viz.gates import forget_bias_explorer, plot_gates
 from rnnlab.viz.memory import kalman_explorer, plot_belief, plot_casino, stickiness_explorer
+from rnnlab.viz.music import plot_piano_roll
 from rnnlab.viz.pathologies import gradient_explorer, plot_clipping, plot_grad_norms
 from rnnlab.viz.rnn import (
     fading_memory,
@@ -26,7 +27,7 @@ __all__ = ["forget_bias_explorer", "plot_gates"]
 __all__ += ["ar_order_explorer", "plot_forecasts", "plot_horizon_errors", "plot_series"]
 __all__ += ["kalman_explorer", "plot_belief", "plot_casino", "stickiness_explorer"]
 __all__ += ["fading_memory", "hidden_state_explorer", "plot_architectures", "plot_embedding", "plot_hidden_states"]
-__all__ += ["plot_unrolled"]
+__all__ += ["plot_piano_roll", "plot_unrolled"]
 __all__ += [
     "gradient_explorer",
     "plot_clipping",
