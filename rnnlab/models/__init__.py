@@ -1,5 +1,6 @@
 """Models of the notebooks: autoregressive baselines and the window MLP (01), linear dynamical systems and
-HMMs (02), the character-level RNN language model trained with truncated BPTT (04), the recurrent tagger (08)."""
+HMMs (02), the character-level RNN language model trained with truncated BPTT (04), the recurrent tagger (08),
+the encoder–decoder (09)."""
 
 from rnnlab.models.autoregressive import ar_predict, fit_ar, forecast, forecast_errors
 from rnnlab.models.char_rnn import char_rnn_loss, init_char_rnn, tbptt_step
@@ -13,6 +14,7 @@ from rnnlab.models.hmm import (
     viterbi,
 )
 from rnnlab.models.lds import kalman_filter, kalman_step, simulate_lds
+from rnnlab.models.seq2seq import Seq2Seq
 from rnnlab.models.tagger import Tagger
 from rnnlab.models.window_mlp import (
     init_window_mlp,
@@ -22,6 +24,7 @@ from rnnlab.models.window_mlp import (
 )
 
 __all__ = [
+    "Seq2Seq",
     "Tagger",
     "ar_predict",
     "casino_hmm",

@@ -21,10 +21,8 @@ from rnnlab.nn.attention import (
 from rnnlab.nn.bidirectional import (
     bidirectional_backward,
     bidirectional_forward,
-    reverse_padded,
     stacked_backward,
     stacked_forward,
-    zero_padding,
 )
 from rnnlab.nn.embedding import embedding_backward, embedding_forward
 from rnnlab.nn.gru import (
@@ -44,6 +42,7 @@ from rnnlab.nn.lstm import (
     lstm_step_cache,
     lstm_step_forward,
 )
+from rnnlab.nn.padding import last_state_backward, last_state_forward, reverse_padded, zero_padding
 from rnnlab.nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __all__ = [
@@ -64,6 +63,8 @@ __all__ = [
     "gru_step_backward",
     "gru_step_cache",
     "gru_step_forward",
+    "last_state_backward",
+    "last_state_forward",
     "log_softmax",
     "lstm_backward",
     "lstm_forward",

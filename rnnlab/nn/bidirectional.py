@@ -22,6 +22,7 @@ from rnnlab._validate import check_shapes
 from rnnlab.nn._common import check_upstream
 from rnnlab.nn.gru import gru_backward, gru_forward
 from rnnlab.nn.lstm import lstm_backward, lstm_forward
+from rnnlab.nn.padding import check_lengths, reverse_padded, zero_padding
 from rnnlab.nn.rnn import rnn_backward, rnn_forward
 
 CELLS = {
@@ -39,48 +40,6 @@ def _resolve_cell(cell):
     if isinstance(cell, tuple) and len(cell) == 2 and all(callable(f) for f in cell):
         return cell
     raise ValueError(f"cell: expected one of {tuple(CELLS)} or a (forward, backward) pair, got {cell!r}")
-
-
-def _check_lengths(lengths, N: int, T: int) -> np.ndarray | None:
-    """Validate ``lengths`` (None, or N integers in 1 .. T); return it as an int64 array (or None)."""
-    if lengths is None:
-        return None
-    arr = np.asarray(lengths)
-    if arr.shape != (N,) or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(f"lengths: expected {N} integers (one per sequence), got {arr.dtype} of shape {arr.shape}")
-    if arr.min() < 1 or arr.max() > T:
-        raise ValueError(f"lengths: expected values in 1 .. T = {T}, got {arr.min()} .. {arr.max()}")
-    return arr.astype(np.int64)
-
-
-def reverse_padded(x, lengths=None):
-    """Reverse every sequence in time within its own length; padding stays where it is.
-
-    out[n, t] = x[n, lengths[n] - 1 - t] for t < lengths[n], and out[n, t] = x[n, t] after that. Without
-    lengths this is x[:, ::-1]. The operation is its own inverse (and its own gradient).
-
-    Inputs: x of shape (N, T, ...); lengths: None or N integers in 1 .. T.
-    Returns an array of the shape of x.
-    """
-    if not isinstance(x, np.ndarray) or x.ndim < 2:
-        got = x.shape if isinstance(x, np.ndarray) else type(x).__name__
-        raise ValueError(f"x: expected an array of shape (N, T, ...), got {got}")
-    N, T = x.shape[:2]
-    lengths = _check_lengths(lengths, N, T)
-    if lengths is None:
-        return x[:, ::-1].copy()
-    t = np.arange(T)
-    source = np.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)  # (N, T): where out[n, t] comes from
-    return x[np.arange(N)[:, None], source]
-
-
-def zero_padding(h, lengths):
-    """h (N, T, ...) with every position t >= lengths[n] set to 0 (h itself when lengths is None)."""
-    if lengths is None:
-        return h
-    N, T = h.shape[:2]
-    real = np.arange(T) < _check_lengths(lengths, N, T)[:, None]  # (N, T), True on the sequences' own steps
-    return np.where(real.reshape(N, T, *[1] * (h.ndim - 2)), h, 0)
 
 
 def _check_params(name: str, params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -120,7 +79,7 @@ def bidirectional_forward(x, h0_fwd, h0_bwd, params_fwd, params_bwd, cell="lstm"
     """
     forward, _ = _resolve_cell(cell)
     dims = check_shapes(x=(x, "N T D"), h0_fwd=(h0_fwd, "N H"), h0_bwd=(h0_bwd, "N H"))
-    lengths = _check_lengths(lengths, dims["N"], dims["T"])
+    lengths = check_lengths(lengths, dims["N"], dims["T"])
     params_fwd = _check_params("params_fwd", params_fwd)
     params_bwd = _check_params("params_bwd", params_bwd)
     h_fwd, cache_fwd = forward(x, h0_fwd, *params_fwd, **cell_kwargs)
@@ -186,7 +145,7 @@ def stacked_forward(x, h0s: Sequence, params: Sequence, cell="lstm", bidirection
     if len(h0s) != len(params) or len(params) == 0:
         raise ValueError(f"h0s: expected one initial state per layer ({len(params)} layers), got {len(h0s)}")
     dims = check_shapes(x=(x, "N T D"))
-    lengths = _check_lengths(lengths, dims["N"], dims["T"])
+    lengths = check_lengths(lengths, dims["N"], dims["T"])
     caches = []
     h = x
     for layer, (h0, p) in enumerate(zip(h0s, params, strict=True)):
