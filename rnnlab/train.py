@@ -7,6 +7,7 @@
 - sample(model, prime, n, temperature=..., rng=...): generate n tokens from a language model
 - train_adding(cell, T, ...), adding_test_mse(model, T): the adding problem for an RNN, LSTM or GRU (05 to 07)
 - train_tagger(x, y, lengths, ...): a label for every step, one-way or bidirectional, 1 or more layers (08)
+- train_classifier(x, y, lengths, ...): one label per sequence, read at its true last step (09)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from rnnlab.data.tasks import adding_problem
+from rnnlab.models.classifier import SequenceClassifier
 from rnnlab.models.regressor import LastStateRegressor
 from rnnlab.models.tagger import Tagger
 from rnnlab.nn.activations import softmax
@@ -319,12 +321,23 @@ def _mse_step(model, batch) -> float:
     return loss
 
 
-class TaggerRun(NamedTuple):
-    """One training run of a Tagger, as plain data; ``Tagger.from_run(run)`` rebuilds the trained model."""
+class SequenceRun(NamedTuple):
+    """One training run of a Tagger or a SequenceClassifier, as plain data; the model's ``from_run(run)``
+    rebuilds it."""
 
-    params: dict  # the trained Tagger's parameters (Tagger.parameters())
-    loss: list  # the training loss of every step (mean cross-entropy per real step)
-    settings: dict  # cell, bidirectional, num_layers
+    params: dict  # the trained model's parameters (model.parameters())
+    loss: list  # the training loss of every step
+    settings: dict  # the model's settings besides its sizes (cell, ...)
+
+
+def _fit_sequences(model, x, y, lengths, *, rng, steps, batch_size, lr, clip_norm, progress, desc) -> SequenceRun:
+    """Adam on random minibatches of ``batch_size`` rows of (x, y, lengths); model.loss(x, y, lengths) runs the
+    forward and backward passes. Returns the parameters and the losses (settings left empty)."""
+    picks = (rng.integers(0, len(x), batch_size) for _ in range(steps))
+    batches = ((x[i], y[i], None if lengths is None else lengths[i]) for i in picks)
+    history = fit(model, Adam(model.parameters(), lr=lr), batches, lambda m, b: m.loss(*b), n_steps=steps,
+                  clip_norm=clip_norm, progress=progress, desc=desc)
+    return SequenceRun({name: value.copy() for name, value in model.parameters().items()}, history.loss, {})
 
 
 def train_tagger(
@@ -343,21 +356,51 @@ def train_tagger(
     clip_norm: float = 5.0,
     seed: int = 0,
     progress: bool = True,
-) -> TaggerRun:
+) -> SequenceRun:
     """Train a Tagger on the sequences x (N, T) of symbols with labels y (N, T) (padded: their true lengths (N,))
     by Adam on random minibatches of ``batch_size`` sequences. V and K are 1 + the largest symbol and label
-    unless K is given. Returns a TaggerRun."""
+    unless K is given. Returns a SequenceRun (Tagger.from_run rebuilds the model)."""
     x, y = np.asarray(x), np.asarray(y)
     if x.ndim != 2 or y.shape != x.shape:
         raise ValueError(f"y: expected the shape of x {x.shape}, got {y.shape}")
     V, K = int(x.max()) + 1, int(y.max()) + 1 if K is None else K
     rng = np.random.default_rng(seed)
-    model = Tagger(V, K, H, rng=rng, cell=cell, bidirectional=bidirectional, num_layers=num_layers)
-    picks = (rng.integers(0, len(x), batch_size) for _ in range(steps))
-    batches = ((x[i], y[i], None if lengths is None else lengths[i]) for i in picks)
+    settings = {"cell": cell, "bidirectional": bidirectional, "num_layers": num_layers}
+    model = Tagger(V, K, H, rng=rng, **settings)
     layers = f"{num_layers} layers" if num_layers > 1 else "1 layer"
-    history = fit(model, Adam(model.parameters(), lr=lr), batches, lambda m, b: m.loss(*b), n_steps=steps,
-                  clip_norm=clip_norm, progress=progress,
-                  desc=f"{'bidirectional' if bidirectional else 'one-way'} {cell.upper()}, {layers}")
-    params = {name: value.copy() for name, value in model.parameters().items()}
-    return TaggerRun(params, history.loss, {"cell": cell, "bidirectional": bidirectional, "num_layers": num_layers})
+    run = _fit_sequences(model, x, y, lengths, rng=rng, steps=steps, batch_size=batch_size, lr=lr,
+                         clip_norm=clip_norm, progress=progress,
+                         desc=f"{'bidirectional' if bidirectional else 'one-way'} {cell.upper()}, {layers}")
+    return run._replace(settings=settings)
+
+
+def train_classifier(
+    x: np.ndarray,
+    y: np.ndarray,
+    lengths: np.ndarray | None = None,
+    *,
+    V: int | None = None,
+    K: int | None = None,
+    cell: str = "gru",
+    E: int = 16,
+    H: int = 32,
+    steps: int = 300,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    clip_norm: float = 5.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> SequenceRun:
+    """Train a SequenceClassifier on word ids x (N, T) (padded: true lengths (N,)) with one label y (N,) per
+    sequence, by Adam on random minibatches. V and K are 1 + the largest id and label unless given. Returns a
+    SequenceRun (SequenceClassifier.from_run rebuilds the model)."""
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or y.shape != x.shape[:1]:
+        raise ValueError(f"y: expected one label per sequence, shape ({len(x)},), got {y.shape}")
+    V = int(x.max()) + 1 if V is None else V
+    K = int(y.max()) + 1 if K is None else K
+    rng = np.random.default_rng(seed)
+    model = SequenceClassifier(V, K, E, H, rng=rng, cell=cell)
+    run = _fit_sequences(model, x, y, lengths, rng=rng, steps=steps, batch_size=batch_size, lr=lr,
+                         clip_norm=clip_norm, progress=progress, desc=f"{cell.upper()} classifier")
+    return run._replace(settings={"cell": cell})

@@ -2,7 +2,7 @@
 numbers-in-words text and character vocabularies (03, 04), melodies and movie reviews (09)."""
 
 from rnnlab.data.music import generate_melodies, melody_to_tokens, synthesize, tokens_to_melody
-from rnnlab.data.sentiment import sentiment_corpus
+from rnnlab.data.sentiment import encode_reviews, review_vocab, sentiment_corpus
 from rnnlab.data.series import AR2_COEFS, ar_series, mackey_glass, make_windows, noisy_sine
 from rnnlab.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, window_parity
 from rnnlab.data.text import build_vocab, decode, encode, number_to_words, numbers_corpus, one_hot
@@ -16,6 +16,7 @@ __all__ = [
     "copy_task",
     "decode",
     "encode",
+    "encode_reviews",
     "generate_melodies",
     "mackey_glass",
     "melody_to_tokens",
@@ -24,6 +25,7 @@ __all__ = [
     "number_to_words",
     "numbers_corpus",
     "one_hot",
+    "review_vocab",
     "sentiment_corpus",
     "synthesize",
     "tokens_to_melody",

@@ -125,3 +125,25 @@ def sentiment_corpus(rng: np.random.Generator, count: int, *, lang: str = "en", 
             clause = f"{_clause(other, first, 1 - polarity, lang, False, None)} {conjunction} {clause}"
         reviews.append(Review(clause, label, kind))
     return reviews
+
+
+PAD, UNK = 0, 1  # word ids: padding, and any word the vocabulary does not know
+
+
+def review_vocab(reviews) -> tuple[dict[str, int], list[str]]:
+    """The words of ``reviews`` (Review or str), sorted, after "<pad>" and "<unk>": (word_to_idx, idx_to_word)."""
+    words = sorted({w for r in reviews for w in (r.text if isinstance(r, Review) else r).split()})
+    idx_to_word = ["<pad>", "<unk>", *words]
+    return {w: i for i, w in enumerate(idx_to_word)}, idx_to_word
+
+
+def encode_reviews(reviews, word_to_idx: dict[str, int]):
+    """Word ids of reviews (Review or str) padded with PAD: x (N, T), lengths (N,), and labels (N,) (-1 for str).
+    Words the vocabulary does not know become UNK."""
+    texts = [(r.text if isinstance(r, Review) else r).split() for r in reviews]
+    lengths = np.array([len(t) for t in texts])
+    x = np.full((len(texts), max(lengths)), PAD, dtype=np.int64)
+    for n, words in enumerate(texts):
+        x[n, : len(words)] = [word_to_idx.get(w, UNK) for w in words]
+    labels = np.array([r.label if isinstance(r, Review) else -1 for r in reviews])
+    return x, lengths, labels

@@ -1,9 +1,10 @@
 """Models of the notebooks: autoregressive baselines and the window MLP (01), linear dynamical systems and
 HMMs (02), the character-level RNN language model trained with truncated BPTT (04), the recurrent tagger (08),
-the encoder–decoder (09)."""
+the sequence classifier, its bag-of-words baseline and the encoder–decoder (09)."""
 
 from rnnlab.models.autoregressive import ar_predict, fit_ar, forecast, forecast_errors
 from rnnlab.models.char_rnn import char_rnn_loss, init_char_rnn, tbptt_step
+from rnnlab.models.classifier import SequenceClassifier, bag_of_words, fit_bag_of_words
 from rnnlab.models.hmm import (
     casino_hmm,
     hmm_brute_force,
@@ -25,11 +26,14 @@ from rnnlab.models.window_mlp import (
 
 __all__ = [
     "Seq2Seq",
+    "SequenceClassifier",
     "Tagger",
     "ar_predict",
+    "bag_of_words",
     "casino_hmm",
     "char_rnn_loss",
     "fit_ar",
+    "fit_bag_of_words",
     "forecast",
     "forecast_errors",
     "hmm_brute_force",

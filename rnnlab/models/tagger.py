@@ -38,7 +38,7 @@ class Tagger(Module):
 
     @classmethod
     def from_run(cls, run) -> Tagger:
-        """The trained model of a TaggerRun (rnnlab.train.train_tagger)."""
+        """The trained model of a SequenceRun from rnnlab.train.train_tagger."""
         params, settings = run[0], run[2]
         H = params["l0.Wh"].shape[0]
         model = cls(params["l0.Wx"].shape[0], params["head.W"].shape[1], H, rng=np.random.default_rng(0),
