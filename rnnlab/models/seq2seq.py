@@ -89,6 +89,12 @@ class Seq2Seq(Module):
         self.backward(dlogits / tokens_per_sequence)
         return loss / tokens_per_sequence
 
+    def decode_step(self, token, h):
+        """One decoder step at test time: the previous tokens (N,) and states (N, H) -> (logits (N, V_tgt), h)."""
+        Wx, Wh, b = (self.decoder.params[k] for k in ("Wx", "Wh", "b"))
+        h, _ = gru_step_forward(self.tgt_embed.params["W"][token], h, Wx, Wh, b)
+        return h @ self.head.params["W"] + self.head.params["b"], h
+
     def greedy_decode(self, src, src_lengths, max_len: int) -> np.ndarray:
         """Decode by feeding back the most likely token, from BOS, for max_len steps: tokens (N, max_len)
         (everything after a row's first EOS is EOS)."""
@@ -96,10 +102,9 @@ class Seq2Seq(Module):
         token = np.full(len(src), BOS)
         out = np.full((len(src), max_len), EOS)
         done = np.zeros(len(src), bool)
-        Wx, Wh, b = (self.decoder.params[k] for k in ("Wx", "Wh", "b"))
         for t in range(max_len):
-            h, _ = gru_step_forward(self.tgt_embed.params["W"][token], h, Wx, Wh, b)
-            token = (h @ self.head.params["W"] + self.head.params["b"]).argmax(axis=1)
+            logits, h = self.decode_step(token, h)
+            token = logits.argmax(axis=1)
             out[~done, t] = token[~done]
             done |= token == EOS
             if done.all():
