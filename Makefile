@@ -40,7 +40,7 @@ test: lint
 		tests solutions
 
 lint: $(STAMP)
-	$(BIN)/ruff check rnnlab tests benchmarks
+	$(BIN)/ruff check rnnlab tests benchmarks scripts
 
 # Regenerate the student release notebooks/ from solutions/ (never edit notebooks/ by hand).
 release: $(STAMP)

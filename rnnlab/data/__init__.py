@@ -5,7 +5,15 @@ from rnnlab.data.music import generate_melodies, melody_to_tokens, synthesize, t
 from rnnlab.data.sentiment import encode_reviews, review_vocab, sentiment_corpus
 from rnnlab.data.series import AR2_COEFS, ar_series, mackey_glass, make_windows, noisy_sine
 from rnnlab.data.tasks import ADDING_BASELINE_MSE, adding_problem, copy_task, window_parity
-from rnnlab.data.text import build_vocab, decode, encode, number_to_words, numbers_corpus, one_hot
+from rnnlab.data.text import (
+    build_vocab,
+    decode,
+    encode,
+    number_to_words,
+    numbers_corpus,
+    one_hot,
+    translation_split,
+)
 
 __all__ = [
     "ADDING_BASELINE_MSE",
@@ -29,5 +37,6 @@ __all__ = [
     "sentiment_corpus",
     "synthesize",
     "tokens_to_melody",
+    "translation_split",
     "window_parity",
 ]

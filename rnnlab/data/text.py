@@ -152,3 +152,19 @@ def one_hot(ids, V: int, dtype=np.float64) -> np.ndarray:
     if ids.size and (ids.min() < 0 or ids.max() >= V):
         raise ValueError(f"ids: expected ids in [0, {V}), got {int(ids.min())}..{int(ids.max())}")
     return np.eye(V, dtype=dtype)[ids]
+
+
+def translation_split(max_number: int = 1000, n_test: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers 0 .. max_number - 1 split for translation by NUMBER, so no test number is ever seen in training.
+
+    The test numbers are drawn from 20 upwards: 0 .. 19 are spelled with words of their own ("thirteen",
+    "tredici") that a model can only know from seeing them, so they all stay in training. Returns (train, test),
+    two sorted integer arrays.
+    """
+    check_count("max_number", max_number, minimum=21)
+    check_count("n_test", n_test)
+    if n_test > max_number - 20:
+        raise ValueError(f"n_test: expected at most {max_number - 20} test numbers (20 .. {max_number - 1}), "
+                         f"got {n_test}")
+    test = np.random.default_rng(seed).choice(np.arange(20, max_number), n_test, replace=False)
+    return np.setdiff1d(np.arange(max_number), test), np.sort(test)

@@ -12,6 +12,8 @@ own previous prediction) until it writes EOS (Sutskever et al., 2014; Cho et al.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from rnnlab.modules import GRU, Embedding, Linear, Module
@@ -21,6 +23,8 @@ from rnnlab.nn.padding import last_state_backward, last_state_forward
 
 PAD, BOS, EOS = 0, 1, 2  # the special tokens, the same ids in every vocabulary
 SPECIALS = ("<pad>", "<bos>", "<eos>")
+# EN -> IT numbers in words, trained by scripts/train_translator.py (provenance: weights/README.md)
+TRANSLATOR_WEIGHTS = Path(__file__).resolve().parent / "weights" / "translator_en_it.npz"
 
 
 def char_vocab(texts) -> tuple[dict[str, int], list[str]]:
@@ -110,3 +114,21 @@ class Seq2Seq(Module):
             if done.all():
                 break
         return out
+
+
+def save_translator(path, model: Seq2Seq, src_chars: list[str], tgt_chars: list[str]) -> None:
+    """Write a trained Seq2Seq and its two vocabularies (idx_to_char lists) to an .npz file."""
+    arrays = {f"param/{name}": value.astype(np.float32) for name, value in model.parameters().items()}
+    np.savez_compressed(path, src_chars=np.array(src_chars), tgt_chars=np.array(tgt_chars), **arrays)
+
+
+def load_translator(path=TRANSLATOR_WEIGHTS) -> tuple[Seq2Seq, list[str], list[str]]:
+    """The Seq2Seq saved by save_translator (float64 again) and its vocabularies: (model, src_chars, tgt_chars)."""
+    with np.load(path) as data:
+        src_chars, tgt_chars = data["src_chars"].tolist(), data["tgt_chars"].tolist()
+        params = {key.removeprefix("param/"): data[key] for key in data.files if key.startswith("param/")}
+    E, H = params["src_embed.W"].shape[1], params["encoder.Wh"].shape[0]
+    model = Seq2Seq(len(src_chars), len(tgt_chars), E, H, rng=np.random.default_rng(0))
+    for name, value in model.parameters().items():
+        value[...] = params[name]
+    return model, src_chars, tgt_chars
