@@ -4,10 +4,11 @@
   optimiser step, NaN/inf check naming the step, progress bar in a terminal or in JupyterLab)
 - train_tbptt(model, tokens, optimizer, batch_size=..., seq_len=...): a language model on one long token
   stream, cut into chunks; the hidden state is carried from chunk to chunk, the gradient is not
-- sample(model, prime, n, temperature=..., rng=...): generate n tokens from a language model
+- sample(model, prime, n, temperature=..., rng=...): generate n tokens from a language model (one or a batch)
 - train_adding(cell, T, ...), adding_test_mse(model, T): the adding problem for an RNN, LSTM or GRU (05 to 07)
 - train_tagger(x, y, lengths, ...): a label for every step, one-way or bidirectional, 1 or more layers (08)
 - train_classifier(x, y, lengths, ...): one label per sequence, read at its true last step (09)
+- train_seq2seq(src, src_lengths, tgt, tgt_lengths, ...): an encoder–decoder with teacher forcing (09)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tqdm.auto import tqdm
 from rnnlab.data.tasks import adding_problem
 from rnnlab.models.classifier import SequenceClassifier
 from rnnlab.models.regressor import LastStateRegressor
+from rnnlab.models.seq2seq import Seq2Seq
 from rnnlab.models.tagger import Tagger
 from rnnlab.nn.activations import softmax
 from rnnlab.nn.losses import mse_loss, temporal_softmax_loss
@@ -219,24 +221,26 @@ def sample(model, prime, n: int, *, temperature: float = 1.0, rng) -> np.ndarray
     """Generate ``n`` tokens from a language model, one at a time, feeding each sample back in.
 
     Inputs:
-    - model: forward(x (1, T) ints, state) -> logits (1, T, V) and final_state (e.g. LanguageModel)
-    - prime: the first tokens (at least one), a sequence of ints; the model reads them before sampling
+    - model: forward(x (N, T) ints, state) -> logits (N, T, V) and final_state (e.g. LanguageModel)
+    - prime: the first tokens (at least one): (P,) ints, or (N, P) to generate N sequences at once; the model
+      reads them before sampling
     - n: number of tokens to generate; temperature: see sample_from_logits; rng: numpy.random.Generator
 
-    Returns an integer array of shape (n,): the generated tokens (without the prime).
+    Returns an integer array of shape (n,), or (N, n) for a batch: the generated tokens (without the prime).
     The same rng seed gives the same tokens.
     """
     prime = np.asarray(prime)
-    if prime.ndim != 1 or prime.size == 0 or not np.issubdtype(prime.dtype, np.integer):
-        raise ValueError(f"prime: expected a non-empty 1-d sequence of token ids, got {prime!r}")
-    out = np.empty(n, dtype=np.int64)
-    logits = model.forward(prime[None, :], None)
+    if prime.ndim not in (1, 2) or prime.size == 0 or not np.issubdtype(prime.dtype, np.integer):
+        raise ValueError(f"prime: expected a non-empty (P,) or (N, P) array of token ids, got {prime!r}")
+    batch = np.atleast_2d(prime)
+    out = np.empty((len(batch), n), dtype=np.int64)
+    logits = model.forward(batch, None)
     state = model.final_state
     for i in range(n):
-        out[i] = sample_from_logits(logits[0, -1], temperature, rng=rng)
-        logits = model.forward(out[None, i : i + 1], state)
+        out[:, i] = sample_from_logits(logits[:, -1], temperature, rng=rng)
+        logits = model.forward(out[:, i : i + 1], state)
         state = model.final_state
-    return out
+    return out if prime.ndim == 2 else out[0]
 
 
 class AddingRun(NamedTuple):
@@ -404,3 +408,43 @@ def train_classifier(
     run = _fit_sequences(model, x, y, lengths, rng=rng, steps=steps, batch_size=batch_size, lr=lr,
                          clip_norm=clip_norm, progress=progress, desc=f"{cell.upper()} classifier")
     return run._replace(settings={"cell": cell})
+
+
+def train_seq2seq(
+    src: np.ndarray,
+    src_lengths: np.ndarray,
+    tgt: np.ndarray,
+    tgt_lengths: np.ndarray,
+    *,
+    V_src: int,
+    V_tgt: int,
+    E: int = 32,
+    H: int = 96,
+    steps: int = 2500,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    clip_norm: float = 5.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> SequenceRun:
+    """Train a Seq2Seq with teacher forcing by Adam on random minibatches of ``batch_size`` pairs.
+
+    src (N, S) and tgt (N, T) are padded token ids (rnnlab.models.seq2seq.encode_batch), each tgt row BOS y_0 ...
+    EOS, with their true lengths (N,). The loss is the mean cross-entropy per real target token.
+    Returns a SequenceRun (Seq2Seq.from_run rebuilds the model)."""
+    src, tgt = np.asarray(src), np.asarray(tgt)
+    if len(tgt) != len(src):
+        raise ValueError(f"tgt: expected {len(src)} targets, one per source, got {len(tgt)}")
+    rng = np.random.default_rng(seed)
+    model = Seq2Seq(V_src, V_tgt, E, H, rng=rng)
+
+    def batches():
+        while True:
+            i = rng.integers(0, len(src), batch_size)
+            S, T = src_lengths[i].max(), tgt_lengths[i].max()
+            mask = np.arange(T - 1) < (tgt_lengths[i] - 1)[:, None]
+            yield src[i, :S], src_lengths[i], tgt[i, : T - 1], tgt[i, 1:T], mask
+
+    history = fit(model, Adam(model.parameters(), lr=lr), batches(), lambda m, b: m.loss(*b), n_steps=steps,
+                  clip_norm=clip_norm, progress=progress, desc="encoder-decoder")
+    return SequenceRun({name: value.copy() for name, value in model.parameters().items()}, history.loss, {})

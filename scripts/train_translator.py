@@ -3,11 +3,10 @@
     .venv/bin/python scripts/train_translator.py        # about 90 s on one core; prints the test accuracy
 
 A GRU encoder–decoder (rnnlab.models.Seq2Seq, E = 32, H = 96) on the numbers 0 .. 999 that
-rnnlab.data.translation_split leaves for training, 2,500 Adam steps of 64 random numbers, lr 1e-2, gradients
-clipped at norm 5, seed 0. tests/test_seq2seq.py checks the saved weights on the held-out numbers.
+rnnlab.data.translation_split leaves for training, trained by rnnlab.train.train_seq2seq: 2,500 Adam steps of 64
+random numbers, lr 1e-2, gradients clipped at norm 5, seed 0. tests/test_seq2seq.py checks the saved weights on
+the held-out numbers.
 """
-
-import time
 
 import numpy as np
 
@@ -20,9 +19,7 @@ from rnnlab.models.seq2seq import (
     encode_batch,
     save_translator,
 )
-from rnnlab.optim import Adam, clip_grad_norm
-
-STEPS, BATCH, E, H, LR = 2500, 64, 32, 96, 1e-2
+from rnnlab.train import train_seq2seq
 
 
 def words(numbers, lang):
@@ -34,21 +31,11 @@ def main() -> None:
     everything = np.arange(1000)
     src_to_idx, src_chars = char_vocab(words(everything, "en"))
     tgt_to_idx, tgt_chars = char_vocab(words(everything, "it"))
-    rng = np.random.default_rng(0)
-    model = Seq2Seq(len(src_chars), len(tgt_chars), E, H, rng=rng)
-    optimizer = Adam(model.parameters(), lr=LR)
-    start = time.time()
-    for step in range(1, STEPS + 1):
-        batch = rng.choice(train, BATCH)
-        src, src_lengths = encode_batch(words(batch, "en"), src_to_idx)
-        tgt, tgt_lengths = encode_batch(words(batch, "it"), tgt_to_idx, bos=True, eos=True)
-        mask = np.arange(tgt.shape[1] - 1) < (tgt_lengths - 1)[:, None]
-        loss = model.loss(src, src_lengths, tgt[:, :-1], tgt[:, 1:], mask)
-        grads = model.gradients()
-        clip_grad_norm(grads, 5.0)
-        optimizer.step(grads)
-        if step % 500 == 0:
-            print(f"step {step}: loss {loss:.4f} ({time.time() - start:.0f} s)", flush=True)
+    src, src_lengths = encode_batch(words(train, "en"), src_to_idx)
+    tgt, tgt_lengths = encode_batch(words(train, "it"), tgt_to_idx, bos=True, eos=True)
+    run = train_seq2seq(src, src_lengths, tgt, tgt_lengths, V_src=len(src_chars), V_tgt=len(tgt_chars), E=32, H=96,
+                        steps=2500, batch_size=64, lr=1e-2, seed=0)
+    model = Seq2Seq.from_run(run)
     save_translator(TRANSLATOR_WEIGHTS, model, src_chars, tgt_chars)
     src, src_lengths = encode_batch(words(test, "en"), src_to_idx)
     predicted = decode_batch(model.greedy_decode(src, src_lengths, 40), tgt_chars)

@@ -1,4 +1,4 @@
-"""The notebook-09 checks written so far pass correct answers and name the typical mistakes."""
+"""The notebook-09 checks pass correct answers and name the typical mistakes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlab.checks import applications as checks
+from rnnlab.models.seq2seq import BOS, EOS, PAD, decode_step, greedy_decode
 from rnnlab.train import sample_from_logits
 
 # ---------------------------------------------------------------------------------------------------
@@ -43,6 +44,22 @@ def many_to_one_backward(dscores, h, lengths, W, *, at="own end"):
     return dh, last.T @ dscores, dscores.sum(axis=0)
 
 
+def greedy_decode_one(params, h, max_len, *, first=BOS, feed="own", carry=True, stop=True, keep_eos=False,
+                      steps_off=0):
+    token, state, out = first, h, []
+    for _ in range(max_len + steps_off):
+        logits, new_state = decode_step(params, np.array([token]), state)
+        state = new_state if carry else state
+        predicted = int(logits[0].argmax())
+        if predicted == EOS and stop:
+            out += [EOS] * keep_eos
+            break
+        if predicted != EOS:
+            out.append(predicted)
+        token = predicted if feed == "own" else first
+    return out
+
+
 def _with(fn, **switches):
     def student(*args):
         return fn(*args, **switches)
@@ -54,7 +71,16 @@ def test_correct_answers_pass(capsys):
     checks.check_sample_with_temperature(sample_with_temperature)
     checks.check_many_to_one_forward(many_to_one_forward)
     checks.check_many_to_one_backward(many_to_one_backward)
-    assert capsys.readouterr().out.count("✔") == 3
+    checks.check_greedy_decode_one(greedy_decode_one)
+    assert capsys.readouterr().out.count("✔") == 4
+
+
+def test_sampling_passes_another_right_algorithm(capsys):
+    def inverse_cdf(logits, temperature, rng):
+        return int(np.searchsorted(np.cumsum(softmax(logits / temperature)), rng.random()))
+
+    checks.check_sample_with_temperature(inverse_cdf)
+    assert "✔" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("switches", "message"), [
@@ -100,11 +126,52 @@ def test_many_to_one_backward_names_a_gradient_at_the_padded_end():
         checks.check_many_to_one_backward(_with(many_to_one_backward, at="padded end"))
 
 
-def test_the_grader_can_withhold_the_answers(tmp_path):
-    """Each withheld function can be stubbed in the student's copy of rnnlab (the notebook is not written yet,
-    so tests/test_grading_withhold.py does not reach this module)."""
-    from rnnlab.grading import withhold
+@pytest.mark.parametrize(("switches", "message"), [
+    ({"feed": "fixed"}, "read BOS at every step"),
+    ({"carry": False}, "started from the encoder's h"),
+    ({"first": PAD}, "the first input must be BOS"),
+    ({"stop": False}, "went on after the decoder wrote EOS"),
+    ({"keep_eos": True}, "end with EOS"),
+    ({"steps_off": -1}, "return max_len = 12 tokens"),
+])
+def test_greedy_decoding_names_the_mistake(switches, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_greedy_decode_one(_with(greedy_decode_one, **switches))
 
-    copy = withhold.write_copy(tmp_path / "rnnlab", checks.WITHHELD_WHILE_GRADING)
-    assert "np.cumsum(p, axis=-1) < u" not in (copy / "train.py").read_text()
-    assert "lengths - 1] = dout" not in (copy / "nn" / "padding.py").read_text()
+
+def test_greedy_decoding_names_bos_in_the_output_and_a_wrong_return_type():
+    def with_bos(params, h, max_len):
+        return [BOS, *greedy_decode_one(params, h, max_len)]
+
+    with pytest.raises(AssertionError, match="start with BOS"):
+        checks.check_greedy_decode_one(with_bos)
+    with pytest.raises(AssertionError, match="should return a list of token ids"):
+        checks.check_greedy_decode_one(lambda params, h, max_len: np.array([greedy_decode_one(params, h, max_len)]))
+
+
+def test_greedy_decoding_catches_delegation_and_hard_coded_sizes():
+    def delegating(params, h, max_len):
+        row = greedy_decode(params, h, max_len)[0]
+        return [int(t) for t in row[: list(row).index(EOS)]] if EOS in row else row.tolist()
+
+    with pytest.raises(AssertionError, match="calls rnnlab's own `greedy_decode`"):
+        checks.check_greedy_decode_one(delegating)
+
+    def hard_coded(params, h, max_len):
+        return greedy_decode_one(params, h, 12) if params["head.W"].shape == (5, 7) else []
+
+    with pytest.raises(AssertionError, match="take the sizes from the arrays"):
+        checks.check_greedy_decode_one(hard_coded)
+
+
+def test_greedy_decoding_problems_tell_every_mistake_apart():
+    """The check's seeds give a right answer that stops at EOS after a few tokens, and other tokens for each
+    mistake (so that each message can be reached)."""
+    params, h = checks.decoder_problem(seed=checks._GREEDY_SEEDS[0])
+    right = checks.decoded(params, h, 12)
+    variants = [checks.decoded(params, h, 12, feed_back=False), checks.decoded(params, h, 12, carry=False),
+                checks.decoded(params, h, 12, first=PAD), checks.decoded(params, h, 12, stop=False)]
+    assert 3 <= len(right) < 12
+    assert len({tuple(v) for v in [right, *variants]}) == 5
+    params, h = checks.decoder_problem(seed=checks._GREEDY_SEEDS[1], writes_eos=False)
+    assert len(set(checks.decoded(params, h, 12))) > 1

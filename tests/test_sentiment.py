@@ -8,10 +8,12 @@ import pytest
 from rnnlab.data.sentiment import KINDS, sentiment_corpus
 
 # The polarity of every adjective form, written out here independently of the generator.
-POSITIVE = set("good wonderful great moving brilliant superb bello bella meraviglioso meravigliosa ottimo ottima "
-               "commovente geniale superbo superba".split())
-NEGATIVE = set("bad boring awful slow dull terrible brutto brutta noioso noiosa orribile lento lenta piatto piatta "
-               "terribile".split())
+POSITIVE = set("good wonderful great moving brilliant superb masterpiece bello bella meraviglioso meravigliosa ottimo "
+               "ottima commovente geniale superbo superba capolavoro".split())
+NEGATIVE = set("bad boring awful slow dull terrible disaster brutto brutta noioso noiosa orribile lento lenta piatto "
+               "piatta terribile disastro".split())
+
+POLAR = POSITIVE | NEGATIVE
 
 
 def label_from_text(text: str) -> int:
@@ -40,16 +42,30 @@ def test_far_negations_put_one_to_six_words_between_negation_and_adjective():
     gaps = set()
     for review in reviews:
         words = review.text.split()
-        adjective = next(i for i, w in enumerate(words) if w in POSITIVE | NEGATIVE)
-        gaps.add(adjective - words.index("not") - 3)  # minus the two commas and the adjective's own step
+        negation = words.index("not")
+        second_comma = words.index(",", negation + 2)
+        gaps.add(second_comma - negation - 2)  # the words between the two commas
+        assert words[second_comma + 1] in POSITIVE | NEGATIVE | {"a"}, review.text  # "a masterpiece"
     assert gaps == {1, 3, 4, 5, 6}
 
 
 def test_the_italian_adjective_agrees_with_the_noun():
     for review in sentiment_corpus(np.random.default_rng(2), 300, lang="it", shares={"plain": 1.0}):
-        article, *_, adjective = review.text.split()
-        if adjective[-1] in "ao":  # adjectives with a masculine and a feminine form
+        opinion = review.text.split(" . ")[0 if " è " in review.text.split(" . ")[0] else -1]
+        article, *_, adjective = opinion.split()
+        if adjective[-1] in "ao" and adjective not in ("capolavoro", "disastro"):  # a masculine and a feminine form
             assert (article == "la") == adjective.endswith("a"), review.text
+
+
+def test_a_quarter_of_the_reviews_tell_a_neutral_story_before_or_after_the_opinion():
+    for lang in ("en", "it"):
+        reviews = sentiment_corpus(np.random.default_rng(4), 2000, lang=lang)
+        told = [r.text for r in reviews if " . " in r.text]
+        assert 0.2 < len(told) / len(reviews) < 0.3
+        stories = {part for text in told for part in text.split(" . ") if not POLAR & set(part.split())}
+        assert len(stories) == 4
+        assert any(text.startswith(tuple(stories)) for text in told) and any(text.endswith(tuple(stories))
+                                                                             for text in told)
 
 
 def test_test_pairs_never_occur_in_training_and_every_word_does():

@@ -8,6 +8,7 @@ import numpy as np
 from rnnlab.data.text import number_to_words, translation_split
 from rnnlab.gradcheck import numerical_gradient, rel_error
 from rnnlab.models.seq2seq import BOS, EOS, PAD, Seq2Seq, char_vocab, decode_batch, encode_batch, load_translator
+from rnnlab.train import train_seq2seq
 
 EXACT_MATCH = 0.97  # what scripts/train_translator.py reached on the 300 held-out numbers (0.970)
 
@@ -82,3 +83,17 @@ def test_the_shipped_translator_translates_held_out_numbers():
     predicted = decode_batch(model.greedy_decode(src, src_lengths, 40), tgt_chars)
     exact = np.mean([p == number_to_words(int(n), "it") for p, n in zip(predicted, test, strict=True)])
     assert exact >= EXACT_MATCH
+
+
+def test_train_seq2seq_learns_to_copy_and_from_run_rebuilds_the_model():
+    rng = np.random.default_rng(5)
+    texts = ["".join(rng.choice(list("abcd"), rng.integers(1, 5))) for _ in range(400)]
+    to_idx, chars = char_vocab(texts)
+    src, src_lengths = encode_batch(texts, to_idx)
+    tgt, tgt_lengths = encode_batch(texts, to_idx, bos=True, eos=True)
+    run = train_seq2seq(src, src_lengths, tgt, tgt_lengths, V_src=len(chars), V_tgt=len(chars), E=8, H=32,
+                        steps=300, batch_size=32, progress=False)
+    assert np.mean(run.loss[:10]) > 1.0 and np.mean(run.loss[-10:]) < 0.1
+    model = Seq2Seq.from_run(run)
+    copied = decode_batch(model.greedy_decode(src[:100], src_lengths[:100], 8), chars)
+    assert np.mean([c == t for c, t in zip(copied, texts[:100], strict=True)]) > 0.9

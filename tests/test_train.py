@@ -163,6 +163,18 @@ def test_sample_from_a_model_is_reproducible_and_greedy_at_zero_temperature():
     np.testing.assert_array_equal(probs[1:].argmax(axis=-1), greedy)
 
 
+def test_a_batch_of_primes_samples_each_row_as_alone():
+    model = LanguageModel(6, 3, 5, rng=np.random.default_rng(7), cell="gru")
+    primes = np.array([[1, 2], [3, 0], [5, 5]])
+    greedy = sample(model, primes, 8, temperature=0.0, rng=np.random.default_rng(1))
+    assert greedy.shape == (3, 8)
+    for prime, row in zip(primes, greedy, strict=True):
+        np.testing.assert_array_equal(row, sample(model, prime, 8, temperature=0.0, rng=np.random.default_rng(1)))
+    a = sample(model, primes, 20, temperature=1.0, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(a, sample(model, primes, 20, temperature=1.0, rng=np.random.default_rng(0)))
+    assert len({tuple(row) for row in a}) == 3  # the rows draw different random numbers
+
+
 def test_sampling_errors():
     model = LanguageModel(6, 3, 5, rng=np.random.default_rng(8))
     with pytest.raises(ValueError, match="rng"):
@@ -171,5 +183,7 @@ def test_sampling_errors():
         sample_from_logits(np.zeros(3), -1.0, rng=np.random.default_rng())
     with pytest.raises(ValueError, match="prime"):
         sample(model, [], 3, rng=np.random.default_rng())
+    with pytest.raises(ValueError, match="prime"):
+        sample(model, np.zeros((1, 2, 2), int), 3, rng=np.random.default_rng())
     with pytest.raises(ValueError, match="tokens"):
         list(tbptt_chunks(np.zeros(3), 2, 2))

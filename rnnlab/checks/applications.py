@@ -1,9 +1,10 @@
-"""Checks for notebook 09_applications (written so far: sampling with temperature, the many-to-one head)::
+"""Checks for notebook 09_applications::
 
     from rnnlab.checks import applications as checks
     checks.check_sample_with_temperature(sample_with_temperature)
     checks.check_many_to_one_forward(many_to_one_forward)
     checks.check_many_to_one_backward(many_to_one_backward)
+    checks.check_greedy_decode_one(greedy_decode_one)
 """
 
 from __future__ import annotations
@@ -23,18 +24,22 @@ from rnnlab.checks._common import (
     passed,
 )
 from rnnlab.checks._common import references as _references
+from rnnlab.models import seq2seq as _seq2seq
 from rnnlab.nn import padding as _padding
 from rnnlab.nn.activations import softmax
 
 # What the grader withholds from the student's kernel and answers outside it, seeing every call
 # (rnnlab.grading.withhold): rnnlab's answers to these exercises and what computes them too.
-WITHHELD_WHILE_GRADING = (_train.sample_from_logits, _train.sample, _padding.last_state_forward,
-                          _padding.last_state_backward)
+# (rnnlab.train.sample takes a model object, which cannot cross the grader's wire: its draws do, through
+# sample_from_logits.) The training loops are withheld whole, so that their steps do not each cross the wire.
+WITHHELD_WHILE_GRADING = (_train.sample_from_logits, _padding.last_state_forward, _padding.last_state_backward,
+                          _seq2seq.greedy_decode, _train.train_classifier, _train.train_seq2seq)
 
 _SAMPLE_CALL = "sample_with_temperature(logits, temperature, rng)"
 _FORWARD_CALL = "many_to_one_forward(h, lengths, W, b)"
 _BACKWARD_CALL = "many_to_one_backward(dscores, h, lengths, W)"
-_DRAWS = 600  # per temperature: enough to tell the distributions apart, few enough for the grader's wire
+_GREEDY_CALL = "greedy_decode_one(params, h, max_len)"
+_DRAWS = 300  # per temperature: enough to tell the distributions apart (see the tests), few enough for the wire
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -68,7 +73,7 @@ def check_sample_with_temperature(sample_with_temperature) -> None:
         right = softmax(logits / temperature)
 
         def near(p, counts=counts):
-            return 0.5 * np.abs(counts - p).sum() < 0.07
+            return 0.5 * np.abs(counts - p).sum() < 0.11  # a right answer fails 1 time in 3,000 or less
 
         if near(right):
             continue
@@ -159,7 +164,109 @@ def check_many_to_one_backward(many_to_one_backward) -> None:
     passed("many_to_one_backward: the gradient reaches each sequence at its own last step only")
 
 
+# ---------------------------------------------------------------------------------------------------
+# Greedy decoding of one source.
+
+
+def decoder_problem(V: int = 7, E: int = 3, H: int = 5, seed: int = 0, writes_eos: bool = True):
+    """A random decoder: (params, h (1, H)) as Seq2Seq.parameters() names them (only the decoder's side). Like a
+    trained one it never writes PAD or BOS (their scores are -50); with writes_eos False neither EOS."""
+    rng = np.random.default_rng(seed)
+    params = {"tgt_embed.W": rng.standard_normal((V, E)), "decoder.Wx": rng.standard_normal((E, 3 * H)),
+              "decoder.Wh": rng.standard_normal((H, 3 * H)), "decoder.b": rng.standard_normal(3 * H),
+              "head.W": 2 * rng.standard_normal((H, V)), "head.b": rng.standard_normal(V)}
+    params["head.b"][[_seq2seq.PAD, _seq2seq.BOS]] = -50.0
+    if not writes_eos:
+        params["head.b"][_seq2seq.EOS] = -50.0
+    return params, rng.standard_normal((1, H))
+
+
+def decoded(params, h, max_len, *, first=_seq2seq.BOS, feed_back=True, carry=True, stop=True) -> list[int]:
+    """Greedy decoding of one source, and the mistakes a check names: the tokens before EOS (at most max_len).
+    feed_back False feeds ``first`` at every step; carry False starts every step from the encoder's h;
+    stop False goes on after EOS (leaving the EOS out)."""
+    token, state, out = first, h, []
+    for _ in range(max_len):
+        logits, new_state = _seq2seq.decode_step(params, np.array([token]), state)
+        state = new_state if carry else h
+        predicted = int(logits[0].argmax())
+        if predicted == _seq2seq.EOS and stop:
+            break
+        if predicted != _seq2seq.EOS:
+            out.append(predicted)
+        token = predicted if feed_back else first
+    return out
+
+
+# seeds where the right answer stops at EOS after a few tokens and every mistake gives other tokens
+_GREEDY_SEEDS = (24, 4)
+
+
+def check_greedy_decode_one(greedy_decode_one) -> None:
+    """greedy_decode_one(params, h, max_len) -> the list of tokens the decoder writes before EOS, feeding back its
+    own most likely token from BOS, at most max_len of them."""
+    __tracebackhide__ = True
+    max_len = 12
+    params, h = decoder_problem(seed=_GREEDY_SEEDS[0])
+    right = decoded(params, h, max_len)
+    got = _tokens(assert_not_delegating(greedy_decode_one, _seq2seq.greedy_decode, _copy(params), h.copy(),
+                                        max_len))
+    if got != right:
+        eos, bos = _seq2seq.EOS, _seq2seq.BOS
+        with_eos = decoded(params, h, max_len, stop=False)
+        mistakes = [
+            ([bos, *right], f"your tokens start with BOS ({bos}): BOS is the decoder's first input, not part of "
+                            "the translation"),
+            ([*right, eos], f"your tokens end with EOS ({eos}): stop when the decoder writes EOS, and leave it out"),
+            (with_eos, f"you went on after the decoder wrote EOS (after {right}): stop there"),
+            (decoded(params, h, max_len, feed_back=False), "the decoder read BOS at every step. At test time there "
+             "is no true previous token to feed (in training, teacher forcing fed it): feed back the token the "
+             "decoder just predicted"),
+            (decoded(params, h, max_len, carry=False), "every step started from the encoder's h: carry the state "
+             "on, each step starts from the h that the previous decode_step returned"),
+            (decoded(params, h, max_len, first=_seq2seq.PAD), f"the first input must be BOS ({bos}), the token the "
+             "decoder learned to start from"),
+        ]
+        for tokens, message in mistakes:
+            if got == tokens:
+                fail(message)
+        fail(f"the decoder's greedy tokens are {right}, yours are {got}: start from BOS and h, and at every step "
+             "feed the argmax of the logits back in, until EOS")
+
+    params, h = decoder_problem(seed=_GREEDY_SEEDS[1], writes_eos=False)
+    right = decoded(params, h, max_len)
+    got = _tokens(call_student(greedy_decode_one, _GREEDY_CALL, _copy(params), h.copy(), max_len))
+    if got != right:
+        if got == right[: len(got)] and len(got) != max_len:
+            fail(f"when the decoder never writes EOS, return max_len = {max_len} tokens; yours returned {len(got)}")
+        fail(f"when the decoder never writes EOS the tokens are {right}, yours are {got}")
+
+    params, h = decoder_problem(V=9, E=2, H=3, seed=_GREEDY_SEEDS[0])
+    got = _tokens(call_student(greedy_decode_one, _GREEDY_CALL, _copy(params), h.copy(), 15))
+    if got != decoded(params, h, 15):
+        fail("right for V=7 and H=5 but not for V=9 and H=3: take the sizes from the arrays")
+    passed("greedy_decode_one: feeds back its own predictions from BOS and stops at EOS")
+
+
+def _tokens(got) -> list[int]:
+    """The student's tokens as a list of ints, or fail saying what they were instead."""
+    __tracebackhide__ = True
+    if got is None:
+        fail("`greedy_decode_one` returned None: did you forget a `return` statement?")
+    if isinstance(got, np.ndarray) and got.ndim == 1 and np.issubdtype(got.dtype, np.integer):
+        return [int(t) for t in got]
+    if isinstance(got, list | tuple) and all(isinstance(t, int | np.integer) for t in got):
+        return [int(t) for t in got]
+    fail(f"`{_GREEDY_CALL}` should return a list of token ids (ints), got {type(got).__name__}"
+         + (f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""))
+
+
+def _copy(params: dict) -> dict:
+    return {name: value.copy() for name, value in params.items()}
+
+
 def references():
     """The trusted references of notebook 09's hidden tests (see ``_common.references``)."""
     return _references(sample_from_logits=_train.sample_from_logits, last_state_forward=_padding.last_state_forward,
-                       last_state_backward=_padding.last_state_backward, head_problem=head_problem, softmax=softmax)
+                       last_state_backward=_padding.last_state_backward, head_problem=head_problem, softmax=softmax,
+                       greedy_decode=_seq2seq.greedy_decode, decoder_problem=decoder_problem, EOS=_seq2seq.EOS)

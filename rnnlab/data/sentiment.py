@@ -9,6 +9,9 @@ known polarity. Four phenomena, each its own kind of review:
                  between the negation and the adjective
 - but:           "the plot is slow but the acting is wonderful"     -> the clause after "but" ("ma") decides
 
+A quarter of the reviews also tell something neutral about the evening, before or after the opinion ("ho portato
+la mia ragazza al cinema . il film è un capolavoro").
+
 A bag of words cannot tell "good but slow" from "slow but good", nor "not bad" from "bad" once both polarities
 are negated; a recurrent model reading the words in order can. Every word appears in both splits, but the
 (aspect, adjective) pairs are split: a third of the pairs appear only in the test split, so test reviews are
@@ -51,9 +54,10 @@ _ASPECTS = {
 _ADJECTIVES = {
     1: {"good": ("bello", "bella"), "wonderful": ("meraviglioso", "meravigliosa"), "great": ("ottimo", "ottima"),
         "moving": ("commovente", "commovente"), "brilliant": ("geniale", "geniale"),
-        "superb": ("superbo", "superba")},
+        "superb": ("superbo", "superba"), "a masterpiece": ("un capolavoro", "un capolavoro")},
     0: {"bad": ("brutto", "brutta"), "boring": ("noioso", "noiosa"), "awful": ("orribile", "orribile"),
-        "slow": ("lento", "lenta"), "dull": ("piatto", "piatta"), "terrible": ("terribile", "terribile")},
+        "slow": ("lento", "lenta"), "dull": ("piatto", "piatta"), "terrible": ("terribile", "terribile"),
+        "a disaster": ("un disastro", "un disastro")},
 }
 # fillers between the negation and the adjective (1 to 6 words)
 _FILLERS = [
@@ -66,6 +70,16 @@ _FILLERS = [
     ("in all honesty", "in tutta onestà"),
     ("as far as i am concerned", "per quanto mi riguarda"),
 ]
+
+# neutral sentences about the evening, which real reviews are full of: one comes before or after the opinion in
+# STORY_SHARE of the reviews, and the model must look past it (the first is the seeds' Italian review's)
+_STORIES = [
+    ("i took my girlfriend to the cinema", "ho portato la mia ragazza al cinema"),
+    ("we saw it on saturday", "lo abbiamo visto sabato"),
+    ("the cinema was full", "il cinema era pieno"),
+    ("i went with two friends", "ci sono andato con due amici"),
+]
+STORY_SHARE = 0.25
 
 
 def _pairs(polarity: int, split: str) -> list[tuple[str, str]]:
@@ -123,6 +137,9 @@ def sentiment_corpus(rng: np.random.Generator, count: int, *, lang: str = "en", 
             other, first = others[rng.integers(len(others))]
             conjunction = "but" if lang == "en" else "ma"
             clause = f"{_clause(other, first, 1 - polarity, lang, False, None)} {conjunction} {clause}"
+        if rng.random() < STORY_SHARE:
+            story = _STORIES[rng.integers(len(_STORIES))][0 if lang == "en" else 1]
+            clause = f"{story} . {clause}" if rng.random() < 0.5 else f"{clause} . {story}"
         reviews.append(Review(clause, label, kind))
     return reviews
 

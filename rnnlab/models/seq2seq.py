@@ -93,27 +93,49 @@ class Seq2Seq(Module):
         self.backward(dlogits / tokens_per_sequence)
         return loss / tokens_per_sequence
 
-    def decode_step(self, token, h):
-        """One decoder step at test time: the previous tokens (N,) and states (N, H) -> (logits (N, V_tgt), h)."""
-        Wx, Wh, b = (self.decoder.params[k] for k in ("Wx", "Wh", "b"))
-        h, _ = gru_step_forward(self.tgt_embed.params["W"][token], h, Wx, Wh, b)
-        return h @ self.head.params["W"] + self.head.params["b"], h
-
     def greedy_decode(self, src, src_lengths, max_len: int) -> np.ndarray:
-        """Decode by feeding back the most likely token, from BOS, for max_len steps: tokens (N, max_len)
-        (everything after a row's first EOS is EOS)."""
-        h = self.encode(src, src_lengths)
-        token = np.full(len(src), BOS)
-        out = np.full((len(src), max_len), EOS)
-        done = np.zeros(len(src), bool)
-        for t in range(max_len):
-            logits, h = self.decode_step(token, h)
-            token = logits.argmax(axis=1)
-            out[~done, t] = token[~done]
-            done |= token == EOS
-            if done.all():
-                break
-        return out
+        """Translate src greedily (see greedy_decode): tokens (N, max_len)."""
+        return greedy_decode(self.parameters(), self.encode(src, src_lengths), max_len)
+
+    @classmethod
+    def from_run(cls, run) -> Seq2Seq:
+        """The model trained by rnnlab.train.train_seq2seq."""
+        return cls.from_params(run.params)
+
+    @classmethod
+    def from_params(cls, params: dict) -> Seq2Seq:
+        """A model with these parameters (as model.parameters() names them); the sizes are read from them."""
+        model = cls(params["src_embed.W"].shape[0], params["tgt_embed.W"].shape[0], params["src_embed.W"].shape[1],
+                    params["encoder.Wh"].shape[0], rng=np.random.default_rng(0))
+        for name, value in model.parameters().items():
+            value[...] = params[name]
+        return model
+
+
+def decode_step(params: dict, token, h):
+    """One decoder step at test time: the previous tokens (N,) and states (N, H) -> (logits (N, V_tgt), h (N, H)).
+
+    params: a Seq2Seq's parameters (model.parameters()), of which it reads "tgt_embed.W", "decoder.Wx",
+    "decoder.Wh", "decoder.b", "head.W" and "head.b"."""
+    h, _ = gru_step_forward(params["tgt_embed.W"][np.asarray(token)], h, params["decoder.Wx"], params["decoder.Wh"],
+                            params["decoder.b"])
+    return h @ params["head.W"] + params["head.b"], h
+
+
+def greedy_decode(params: dict, h, max_len: int) -> np.ndarray:
+    """Greedy decoding from the encoder's summaries h (N, H): from BOS, feed back the most likely token for
+    max_len steps. Returns tokens (N, max_len); everything after a row's first EOS is EOS."""
+    token = np.full(len(h), BOS)
+    out = np.full((len(h), max_len), EOS)
+    done = np.zeros(len(h), bool)
+    for t in range(max_len):
+        logits, h = decode_step(params, token, h)
+        token = logits.argmax(axis=1)
+        out[~done, t] = token[~done]
+        done |= token == EOS
+        if done.all():
+            break
+    return out
 
 
 def save_translator(path, model: Seq2Seq, src_chars: list[str], tgt_chars: list[str]) -> None:
@@ -127,8 +149,4 @@ def load_translator(path=TRANSLATOR_WEIGHTS) -> tuple[Seq2Seq, list[str], list[s
     with np.load(path) as data:
         src_chars, tgt_chars = data["src_chars"].tolist(), data["tgt_chars"].tolist()
         params = {key.removeprefix("param/"): data[key] for key in data.files if key.startswith("param/")}
-    E, H = params["src_embed.W"].shape[1], params["encoder.Wh"].shape[0]
-    model = Seq2Seq(len(src_chars), len(tgt_chars), E, H, rng=np.random.default_rng(0))
-    for name, value in model.parameters().items():
-        value[...] = params[name]
-    return model, src_chars, tgt_chars
+    return Seq2Seq.from_params(params), src_chars, tgt_chars
