@@ -4,6 +4,7 @@ shipped EN -> IT translator on numbers it never saw."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rnnlab.data.text import number_to_words, translation_split
 from rnnlab.gradcheck import numerical_gradient, rel_error
@@ -22,9 +23,10 @@ def batch(rng, N=3, S=5, T=4, V=7):
     return src, src_lengths, tgt[:, :-1], tgt[:, 1:], mask
 
 
-def test_loss_gradients_match_numerical_ones():
+@pytest.mark.parametrize("attention", [False, True])
+def test_loss_gradients_match_numerical_ones(attention):
     rng = np.random.default_rng(0)
-    model = Seq2Seq(7, 7, 3, 4, rng=rng)
+    model = Seq2Seq(7, 7, 3, 4, rng=rng, attention=attention)
     data = batch(rng)
     model.loss(*data)
     grads = {k: g.copy() for k, g in model.gradients().items()}
@@ -33,9 +35,10 @@ def test_loss_gradients_match_numerical_ones():
         assert rel_error(grads[name], numeric) < 1e-7, name
 
 
-def test_source_padding_changes_nothing():
+@pytest.mark.parametrize("attention", [False, True])
+def test_source_padding_changes_nothing(attention):
     rng = np.random.default_rng(1)
-    model = Seq2Seq(7, 7, 3, 4, rng=rng)
+    model = Seq2Seq(7, 7, 3, 4, rng=rng, attention=attention)
     src, src_lengths, tgt_in, tgt_out, mask = batch(rng)
     other = src.copy()
     other[1, 2:] = PAD
@@ -44,10 +47,11 @@ def test_source_padding_changes_nothing():
     np.testing.assert_allclose(model.forward(src, src_lengths, tgt_in)[1], alone[0], atol=1e-14)
 
 
-def test_greedy_decoding_feeds_back_its_own_most_likely_token():
+@pytest.mark.parametrize("attention", [False, True])
+def test_greedy_decoding_feeds_back_its_own_most_likely_token(attention):
     """Step-by-step decoding must agree with the teacher-forced forward pass run on its own output."""
     rng = np.random.default_rng(2)
-    model = Seq2Seq(7, 7, 3, 4, rng=rng)
+    model = Seq2Seq(7, 7, 3, 4, rng=rng, attention=attention)
     src, src_lengths, *_ = batch(rng)
     out = model.greedy_decode(src, src_lengths, max_len=6)
     tgt_in = np.concatenate([np.full((3, 1), BOS), out[:, :-1]], axis=1)
@@ -57,6 +61,22 @@ def test_greedy_decoding_feeds_back_its_own_most_likely_token():
         stop = ends[0] + 1 if ends.size else 6
         np.testing.assert_array_equal(out[n, :stop], expected[n, :stop])
         assert (out[n, stop:] == EOS).all()
+
+
+def test_attention_looks_only_at_real_source_steps_and_from_params_keeps_it():
+    rng = np.random.default_rng(3)
+    model = Seq2Seq(7, 7, 3, 4, rng=rng, attention=True)
+    src, src_lengths, tgt_in, *_ = batch(rng)
+    logits = model.forward(src, src_lengths, tgt_in)
+    weights = model.attention_weights
+    assert weights.shape == (3, tgt_in.shape[1], src.shape[1])
+    np.testing.assert_allclose(weights.sum(axis=2), 1.0)
+    for n, length in enumerate(src_lengths):
+        assert (weights[n, :, length:] == 0).all()
+    rebuilt = Seq2Seq.from_params(model.parameters())
+    assert rebuilt.attention
+    np.testing.assert_array_equal(rebuilt.forward(src, src_lengths, tgt_in), logits)
+    assert not Seq2Seq.from_params(Seq2Seq(7, 7, 3, 4, rng=rng).parameters()).attention
 
 
 def test_vocabulary_and_batches_round_trip():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnlab.data import build_vocab, decode, encode, number_to_words, numbers_corpus, one_hot
+from rnnlab.data.text import number_lists
 
 
 @pytest.mark.parametrize(
@@ -129,3 +130,16 @@ def test_one_hot_marks_one_entry_per_id():
     np.testing.assert_array_equal(out[0, 1], [0.0, 0.0, 1.0])
     np.testing.assert_array_equal(out.sum(axis=-1), np.ones((2, 2)))
     assert one_hot(ids, 3, dtype=np.float32).dtype == np.float32
+
+
+def test_number_lists_translate_item_by_item():
+    english, italian = number_lists([23, 105, 7], 50, np.random.default_rng(0))
+    for en, it in zip(english, italian, strict=True):
+        en_items, it_items = en.split(" , "), it.split(" , ")
+        assert 1 <= len(en_items) == len(it_items) <= 4
+        for word in en_items:
+            n = {"twenty-three": 23, "one hundred and five": 105, "seven": 7}[word]
+            assert it_items[en_items.index(word)] == number_to_words(n, "it")
+    assert {len(en.split(" , ")) for en in english} == {1, 2, 3, 4}
+    english, _ = number_lists(range(100), 5, np.random.default_rng(1), items=3)
+    assert all(len(en.split(" , ")) == 3 for en in english)

@@ -168,3 +168,18 @@ def translation_split(max_number: int = 1000, n_test: int = 300, seed: int = 0) 
                          f"got {n_test}")
     test = np.random.default_rng(seed).choice(np.arange(20, max_number), n_test, replace=False)
     return np.setdiff1d(np.arange(max_number), test), np.sort(test)
+
+
+def number_lists(numbers, count: int, rng: np.random.Generator, *, items: int | None = None,
+                 max_items: int = 4) -> tuple[list[str], list[str]]:
+    """``count`` lists of numbers drawn from ``numbers``, spelled in English and in Italian, items separated by
+    " , ": ("twenty-three , six", "ventitré , sei"). Each list has ``items`` numbers, or 1 .. max_items drawn
+    uniformly. Returns (english, italian), two lists of ``count`` str: sources that grow long, for notebook 10."""
+    check_rng(rng)
+    check_count("count", count, minimum=0)
+    english, italian = [], []
+    for _ in range(count):
+        chosen = rng.choice(np.asarray(numbers), items or int(rng.integers(1, max_items + 1)))
+        english.append(" , ".join(number_to_words(int(n), "en") for n in chosen))
+        italian.append(" , ".join(number_to_words(int(n), "it") for n in chosen))
+    return english, italian

@@ -1,5 +1,6 @@
 """Plots and ipywidgets explorers for the notebooks (matplotlib; nothing here calls plt.show on its own)."""
 
+from rnnlab.viz.attention import plot_attention
 from rnnlab.viz.bptt import (
     gradient_reach,
     plot_gradient_reach,
@@ -27,7 +28,7 @@ __all__ = ["forget_bias_explorer", "plot_gates"]
 __all__ += ["ar_order_explorer", "plot_forecasts", "plot_horizon_errors", "plot_series"]
 __all__ += ["kalman_explorer", "plot_belief", "plot_casino", "stickiness_explorer"]
 __all__ += ["fading_memory", "hidden_state_explorer", "plot_architectures", "plot_embedding", "plot_hidden_states"]
-__all__ += ["plot_piano_roll", "plot_unrolled"]
+__all__ += ["plot_attention", "plot_piano_roll", "plot_unrolled"]
 __all__ += [
     "gradient_explorer",
     "plot_clipping",

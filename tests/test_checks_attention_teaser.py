@@ -1,0 +1,129 @@
+"""The notebook-10 checks pass correct answers and name the typical mistakes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnlab.checks import attention_teaser as checks
+from rnnlab.nn.attention import AttentionCache
+from rnnlab.nn.attention import masked_softmax as library_masked_softmax
+
+# ---------------------------------------------------------------------------------------------------
+# Correct answers written here, with switches for the classic bugs.
+
+
+def masked_softmax(scores, mask, *, when="before", fill=-np.inf, invert=False, axis=-1, empty="zeros",
+                   shift=True):
+    if mask is None:
+        mask = np.ones(scores.shape, bool)
+    elif invert:
+        mask = ~mask
+    if when == "ignore":
+        mask = np.ones(scores.shape, bool)
+    masked = np.where(mask, scores, fill) if when != "after" else scores
+    row_max = np.max(masked, axis=axis, keepdims=True)
+    row_max = np.where(np.isfinite(row_max), row_max, 0.0) if shift else 0.0
+    e = np.exp(masked - row_max)
+    if when == "after":
+        e = np.where(mask, e / e.sum(axis=axis, keepdims=True), 0.0)
+        return e
+    total = e.sum(axis=axis, keepdims=True)
+    if empty == "zeros":
+        return e / np.where(total > 0, total, 1.0)
+    return e / total
+
+
+def attention_forward(q, k, v, mask, *, scale="sqrt", use_mask=True):
+    d = q.shape[-1]
+    factor = {"sqrt": 1 / np.sqrt(d), "none": 1.0, "d": 1 / d}[scale]
+    weights = library_masked_softmax(q @ k.transpose(0, 2, 1) * factor, mask if use_mask else None)
+    return weights @ v, weights, AttentionCache(q, k, v, weights, 1 / np.sqrt(d))
+
+
+def attention_backward(dout, cache, *, softmax_grad="full", scale=True):
+    q, k, v, weights, factor = cache
+    factor = factor if scale else 1.0
+    dv = weights.transpose(0, 2, 1) @ dout
+    dweights = dout @ v.transpose(0, 2, 1)
+    if softmax_grad == "full":
+        dscores = weights * (dweights - np.sum(weights * dweights, axis=-1, keepdims=True))
+    else:
+        dscores = weights * dweights
+    return (dscores @ k) * factor, (dscores.transpose(0, 2, 1) @ q) * factor, dv
+
+
+def _with(fn, **switches):
+    def student(*args):
+        return fn(*args, **switches)
+
+    return student
+
+
+def test_correct_answers_pass(capsys):
+    with np.errstate(divide="raise", over="raise", invalid="raise"):  # a right answer warns of nothing
+        checks.check_masked_softmax(masked_softmax)
+    checks.check_attention_forward(attention_forward)
+    checks.check_attention_backward(attention_backward)
+    assert capsys.readouterr().out.count("✔") == 3
+
+
+@pytest.mark.parametrize(("switches", "message"), [
+    ({"when": "ignore"}, "the mask changed nothing"),
+    ({"invert": True}, "True means 'may attend'"),
+    ({"when": "after"}, "after the softmax"),
+    ({"axis": -2}, "over the queries"),
+    ({"empty": "nan"}, "0 / 0 is NaN"),
+    ({"fill": -1e9}, "equal weights to every key"),
+    ({"shift": False}, "overflowed"),
+])
+def test_masked_softmax_names_the_mistake(switches, message):
+    with pytest.raises(AssertionError, match=message), np.errstate(all="ignore"):
+        checks.check_masked_softmax(_with(masked_softmax, **switches))
+
+
+@pytest.mark.parametrize(("switches", "message"), [
+    ({"scale": "none"}, "not scaled"),
+    ({"scale": "d"}, "divided the scores by d"),
+    ({"use_mask": False}, "the mask changed nothing"),
+])
+def test_attention_forward_names_the_mistake(switches, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_attention_forward(_with(attention_forward, **switches))
+
+
+@pytest.mark.parametrize(("switches", "message"), [
+    ({"softmax_grad": "diagonal"}, "misses part of the softmax's gradient"),
+    ({"scale": False}, "dq misses the scale"),
+])
+def test_attention_backward_names_the_mistake(switches, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_attention_backward(_with(attention_backward, **switches))
+
+
+def test_delegation_is_caught():
+    from rnnlab.nn import attention
+
+    with pytest.raises(AssertionError, match="calls rnnlab's own `masked_softmax`"):
+        checks.check_masked_softmax(lambda scores, mask: attention.masked_softmax(scores, mask))
+    with pytest.raises(AssertionError, match="calls rnnlab's own `attention_forward`"):
+        checks.check_attention_forward(lambda q, k, v, mask: attention.attention_forward(q, k, v, mask))
+    with pytest.raises(AssertionError, match="calls rnnlab's own `attention_backward`"):
+        checks.check_attention_backward(lambda dout, cache: attention.attention_backward(dout, cache))
+
+
+def test_the_problem_has_an_empty_row_and_otherwise_one_allowed_key_per_query():
+    *_, mask = checks.problem(N=3, Tq=4, Tk=5, seed=9)
+    assert not mask[0, 0].any()
+    assert mask.any(axis=-1).sum() == 3 * 4 - 1
+
+
+def test_the_grader_can_withhold_the_answers(tmp_path):
+    """Each withheld function can be stubbed in the student's copy of rnnlab (the notebook is not written yet, so
+    tests/test_grading_withhold.py does not reach this module; remove this test when it does)."""
+    from rnnlab.grading import withhold
+
+    copy = withhold.write_copy(tmp_path / "rnnlab", checks.WITHHELD_WHILE_GRADING)
+    attention = (copy / "nn" / "attention.py").read_text()
+    assert "np.where(total > 0, total, 1.0)" not in attention and "dscores @ k" not in attention
+    assert "Adam(model.parameters(), lr=lr), batches()" not in (copy / "train.py").read_text()
