@@ -425,9 +425,10 @@ def train_seq2seq(
     lr: float = 1e-2,
     clip_norm: float = 5.0,
     seed: int = 0,
+    attention: bool = False,
     progress: bool = True,
 ) -> SequenceRun:
-    """Train a Seq2Seq with teacher forcing by Adam on random minibatches of ``batch_size`` pairs.
+    """Train a Seq2Seq (attention: see Seq2Seq) with teacher forcing, Adam on minibatches of ``batch_size`` pairs.
 
     src (N, S) and tgt (N, T) are padded token ids (rnnlab.models.seq2seq.encode_batch), each tgt row BOS y_0 ...
     EOS, with their true lengths (N,). The loss is the mean cross-entropy per real target token.
@@ -436,7 +437,7 @@ def train_seq2seq(
     if len(tgt) != len(src):
         raise ValueError(f"tgt: expected {len(src)} targets, one per source, got {len(tgt)}")
     rng = np.random.default_rng(seed)
-    model = Seq2Seq(V_src, V_tgt, E, H, rng=rng)
+    model = Seq2Seq(V_src, V_tgt, E, H, rng=rng, attention=attention)
 
     def batches():
         while True:
@@ -446,5 +447,6 @@ def train_seq2seq(
             yield src[i, :S], src_lengths[i], tgt[i, : T - 1], tgt[i, 1:T], mask
 
     history = fit(model, Adam(model.parameters(), lr=lr), batches(), lambda m, b: m.loss(*b), n_steps=steps,
-                  clip_norm=clip_norm, progress=progress, desc="encoder-decoder")
+                  clip_norm=clip_norm, progress=progress,
+                  desc="encoder-decoder with attention" if attention else "encoder-decoder")
     return SequenceRun({name: value.copy() for name, value in model.parameters().items()}, history.loss, {})

@@ -29,14 +29,16 @@ from rnnlab.checks._common import (
 )
 from rnnlab.checks._common import references as _references
 from rnnlab.gradcheck import numerical_gradient
+from rnnlab.models import seq2seq as _seq2seq
 from rnnlab.nn import attention as _attention
 from rnnlab.nn.activations import softmax
 
 # What the grader withholds from the student's kernel and answers outside it, seeing every call
-# (rnnlab.grading.withhold): the library's answers, and the demos' training loop (whole, so that its steps do
-# not each cross the wire).
+# (rnnlab.grading.withhold): the library's answers, and what calls them in a loop, whole (greedy decoding calls
+# attention at every step, with all the encoder's states; training at every step), so that the steps do not each
+# cross the wire.
 WITHHELD_WHILE_GRADING = (_attention.masked_softmax, _attention.attention_forward, _attention.attention_backward,
-                          _train.train_seq2seq)
+                          _seq2seq.greedy_decode, _train.train_seq2seq)
 
 _SOFTMAX_CALL = "masked_softmax(scores, mask)"
 _FORWARD_CALL = "attention_forward(q, k, v, mask)"

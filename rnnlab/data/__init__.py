@@ -1,5 +1,5 @@
 """Data generated in code: time series and windows (01), the adding and copy tasks (05), the windowed parity (08),
-numbers-in-words text and character vocabularies (03, 04), melodies and movie reviews (09)."""
+numbers-in-words text and character vocabularies (03, 04), melodies and movie reviews (09), lists of numbers (10)."""
 
 from rnnlab.data.music import generate_melodies, melody_to_tokens, synthesize, tokens_to_melody
 from rnnlab.data.sentiment import encode_reviews, review_vocab, sentiment_corpus
@@ -9,6 +9,7 @@ from rnnlab.data.text import (
     build_vocab,
     decode,
     encode,
+    number_lists,
     number_to_words,
     numbers_corpus,
     one_hot,
@@ -30,6 +31,7 @@ __all__ = [
     "melody_to_tokens",
     "make_windows",
     "noisy_sine",
+    "number_lists",
     "number_to_words",
     "numbers_corpus",
     "one_hot",

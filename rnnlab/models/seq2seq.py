@@ -28,8 +28,12 @@ from rnnlab.nn.padding import last_state_backward, last_state_forward
 
 PAD, BOS, EOS = 0, 1, 2  # the special tokens, the same ids in every vocabulary
 SPECIALS = ("<pad>", "<bos>", "<eos>")
-# EN -> IT numbers in words, trained by scripts/train_translator.py (provenance: weights/README.md)
-TRANSLATOR_WEIGHTS = Path(__file__).resolve().parent / "weights" / "translator_en_it.npz"
+# EN -> IT numbers in words (notebook 09) and lists of them without and with attention (notebook 10), trained by
+# scripts/train_translator.py (provenance: weights/README.md)
+_WEIGHTS = Path(__file__).resolve().parent / "weights"
+TRANSLATOR_WEIGHTS = _WEIGHTS / "translator_en_it.npz"
+LIST_TRANSLATORS = {"without attention": _WEIGHTS / "translator_lists.npz",
+                    "with attention": _WEIGHTS / "translator_lists_attention.npz"}
 
 
 def char_vocab(texts) -> tuple[dict[str, int], list[str]]:
