@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed
+STUDENT_STAMP := $(VENV)/.installed-course
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 PYTEST_WORKERS ?= 2
 LAB_ARGS ?=
@@ -22,13 +23,21 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: lab instructor test lint release outputs clean-venv
 
-$(STAMP): pyproject.toml constraints.txt
+# Students get the course; instructors and tests also get the grader's engine (dask) and the test tools.
+$(STUDENT_STAMP): pyproject.toml constraints.txt
 	@echo "Installing the course's packages into $(VENV) (first run only, about a minute)..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -c constraints.txt -e '.[course,test]'
+	$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -c constraints.txt -e '.[course]'
 	touch $@
 
-lab: $(STAMP)
+$(STAMP): pyproject.toml constraints.txt
+	@echo "Installing the course's, the grader's and the tests' packages into $(VENV) (first run only)..."
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --progress-bar on --disable-pip-version-check -c constraints.txt \
+		-e '.[course,instructor,test]'
+	touch $@ $(STUDENT_STAMP)
+
+lab: $(STUDENT_STAMP)
 	$(BIN)/python -m rnnlab.lab --workspace $(WORKSPACE) $(ROOT_ARGS) $(LAB_ARGS)
 
 instructor: $(STAMP)

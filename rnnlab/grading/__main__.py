@@ -1,6 +1,6 @@
 """Command line of the hardened grader (run from the course directory).
 
-    python -m rnnlab.grading autograde ASSIGNMENT [--student S ...] [--workers N] [--force]
+    python -m rnnlab.grading autograde ASSIGNMENT [--student S ...] [--workers N | --scheduler ADDRESS] [--force]
     python -m rnnlab.grading feedback ASSIGNMENT     # nbgrader generate_feedback --force
     python -m rnnlab.grading export                  # nbgrader export -> grades.csv
     python -m rnnlab.grading report ASSIGNMENT       # score, max and the reason for every lost point
@@ -22,7 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     grade = sub.add_parser("autograde", help="grade submitted/*/ASSIGNMENT in the sandbox")
     grade.add_argument("assignment")
     grade.add_argument("--student", action="append", help="only this student (repeatable)")
-    grade.add_argument("--workers", type=int, default=1, help="submissions graded in parallel (default 1)")
+    grade.add_argument("--workers", type=int, default=1,
+                       help="submissions graded in parallel on this machine (default 1)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on an existing dask cluster instead, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument("--allow-no-sandbox", action="store_true",
+                       help="with --scheduler: let workers without bubblewrap grade (they refuse by default)")
     grade.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
     grade.add_argument("--cell-timeout", type=float, default=30.0, help="seconds per cell (default 30)")
     grade.add_argument("--notebook-timeout", type=float, default=300.0, help="seconds per notebook (default 300)")
@@ -36,12 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     course = batch.Course.load(args.course)
 
     if args.command == "autograde":
-        if args.require_sandbox:
+        if args.require_sandbox and not args.scheduler:  # on a cluster every worker checks its own machine
             reason = batch.sandbox.probe()
             if reason:
                 print(f"error: {reason}; not grading without the sandbox (--require-sandbox)", file=sys.stderr)
                 return 2
-        settings = batch.Settings(args.cell_timeout, args.notebook_timeout, args.workers)
+        allow = args.allow_no_sandbox if args.scheduler else not args.require_sandbox
+        settings = batch.Settings(args.cell_timeout, args.notebook_timeout, args.workers, args.scheduler, allow)
         states = batch.autograde(course, args.assignment, settings, only=args.student, force=args.force)
         print(batch.report(course, args.assignment))
         return 1 if any("error" in s for s in states.values()) else 0

@@ -17,11 +17,8 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import threading
-import time
+import uuid
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,14 +28,13 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import SaveAutoGrades
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
+from tqdm.auto import tqdm
 from traitlets.config.loader import PyFileConfigLoader
 
-from rnnlab.grading import intake, sandbox
+from rnnlab.grading import engine, intake, runner, sandbox
 
 GRADER_VERSION = "1"
 STATE_DIR = ".rnnlab-grading"
-GRADER_ATTEMPTS = 3  # tries per submission when the grader itself fails
-RETRY_SECONDS = 5  # wait before the second try; twice as long before the third
 NO_SANDBOX = (
     "WARNING: {reason}. Grading runs WITHOUT the sandbox: student code can read and write your files and use "
     "the network (only resource limits and timeouts apply). Install it with `apt-get install bubblewrap`."
@@ -74,7 +70,9 @@ class Course:
 class Settings:
     cell_timeout: float = 30.0
     notebook_timeout: float = 300.0
-    workers: int = 1
+    workers: int = 1  # worker processes of the local cluster (ignored with a scheduler)
+    scheduler: str | None = None  # address of an existing dask scheduler, e.g. tcp://10.0.0.5:8786
+    allow_unsandboxed: bool = True  # may a worker without bubblewrap grade? (the CLI says no on a cluster)
 
     def key(self) -> str:
         return f"{self.cell_timeout}:{self.notebook_timeout}"
@@ -98,105 +96,88 @@ def students(course: Course, assignment: str, only: list[str] | None = None) -> 
     return found
 
 
-def fingerprint(course: Course, assignment: str, student: str, settings: Settings) -> str:
+def fingerprint(course: Course, assignment: str, submission: intake.Submission, settings: Settings) -> str:
     digest = hashlib.sha256(f"{GRADER_VERSION}:{settings.key()}".encode())
     for path in (course.notebook(course.source, assignment), course.notebook(course.release, assignment)):
         digest.update(path.read_bytes())
-    digest.update(intake.take_in(course.root / "submitted" / student / assignment).digest().encode())
+    digest.update(submission.digest().encode())
     return digest.hexdigest()
 
 
 def autograde(course: Course, assignment: str, settings: Settings, only=None, force=False, log=print) -> dict:
     """Grade the submissions of ``assignment``; return student -> state (fingerprint, tests, notes or error)."""
-    reason = sandbox.probe()
-    if reason:
-        log(NO_SANDBOX.format(reason=reason))
+    if settings.scheduler is None:  # on a cluster, each worker checks its own machine
+        reason = sandbox.probe()
+        if reason:
+            log(NO_SANDBOX.format(reason=reason))
     _check_gradebook(course, assignment)
-    todo, states = [], {}
+    todo, states = {}, {}
     for student in students(course, assignment, only):
-        print_ = fingerprint(course, assignment, student, settings)
+        submission = intake.take_in(course.root / "submitted" / student / assignment)
+        print_ = fingerprint(course, assignment, submission, settings)
         state = _read_state(course, assignment, student)
         if not force and state.get("fingerprint") == print_ and "tests" in state:
             states[student] = state
             log(f"{student}: up to date ({_total(state)})")
         else:
-            todo.append((student, print_))
-    with sandbox.reserved_slots(max(settings.workers, 1)) as slots:
-        _grade_all(course, assignment, settings, todo, states, slots, reason is None, log)
+            todo[student] = (submission, print_)
+    if todo:
+        with engine.connect(settings.workers, settings.scheduler, log) as client:
+            _grade_all(client, course, assignment, settings, todo, states, log)
     return dict(sorted(states.items()))
 
 
-def _grade_all(course, assignment, settings, todo, states, slots, sandboxed, log) -> None:
-    """Grade ``todo`` [(student, fingerprint)] on the worker ``slots``; record each result as it arrives."""
-    lock = threading.Lock()
-    free = list(slots)
+def _grade_all(client, course, assignment, settings, todo, states, log) -> None:
+    """Grade ``todo`` {student: (submission, fingerprint)} on the cluster; record each result as it arrives."""
+    from distributed import KilledWorker, as_completed
 
-    def work(student: str):
-        with lock:
-            slot = free.pop()
-        try:
-            # A grader error (a kernel that did not start on a busy machine, a worker that crashed) is not the
-            # student's fault: try again before reporting it.
-            for attempt in range(1, GRADER_ATTEMPTS + 1):
-                outcome = _grade_in_worker(course, assignment, student, settings, slot, sandboxed=sandboxed)
-                if "error" not in outcome:
-                    break
-                if attempt < GRADER_ATTEMPTS:
-                    log(f"{student}: grader error ({outcome['error']}), trying again in {RETRY_SECONDS * attempt} s")
-                    time.sleep(RETRY_SECONDS * attempt)  # a busy machine gets a moment to calm down
-            return outcome
-        finally:
-            with lock:
-                free.append(slot)
-
-    with ThreadPoolExecutor(max_workers=len(slots)) as pool:
-        futures = {pool.submit(work, student): (student, print_) for student, print_ in todo}
+    notebooks = client.scatter({"source": course.notebook(course.source, assignment).read_bytes(),
+                                "release": course.notebook(course.release, assignment).read_bytes()})
+    futures = {}
+    for student, (submission, _) in todo.items():
+        job = {"student": student, "notebook": f"{assignment}.ipynb", "files": submission.files,
+               "problem": submission.problem, "cell_timeout": settings.cell_timeout,
+               "notebook_timeout": settings.notebook_timeout, "allow_unsandboxed": settings.allow_unsandboxed,
+               "identity": engine.identity()}
+        key = f"grade-{assignment}-{student}-{uuid.uuid4().hex[:8]}"  # as the dask dashboard shows it
+        future = client.submit(engine.grade_submission, job, notebooks, key=key, pure=False)
+        futures[future] = student
+    counts = {"graded": 0, "failed": 0, "grader errors": 0}  # failed: graded, but the notebook could not be run
+    with tqdm(total=len(futures), unit="submission", desc=f"grading {assignment}", disable=None) as bar:
+        say = log if bar.disable else bar.write
         for future in as_completed(futures):
-            student, print_ = futures[future]
-            outcome = future.result()
+            student = futures[future]
+            try:
+                outcome = future.result()
+            except KilledWorker as err:  # dask ran it on several workers (allowed-failures + 1) and each one died
+                say(f"{student}: {err}")
+                notebook, result = _killed_its_workers(course, assignment)
+                outcome = {"notebook": nbformat.writes(notebook), "result": result}
+            except Exception as err:  # a failure in the grader's own code on the worker: not the student's fault
+                outcome = {"error": f"{type(err).__name__}: {err}"}
+            for retry in outcome.get("retries", []):
+                say(f"{student}: grader error ({retry}), tried again")
             if "error" in outcome:  # kept apart from the grades: the next run grades this student again
                 states[student] = {"error": outcome["error"]}
                 _write_state(course, assignment, student, states[student])
-                log(f"{student}: GRADER ERROR, not recorded (the next run tries again): {outcome['error']}")
-                continue
-            notebook, result = outcome["notebook"], outcome["result"]
-            _record(course, assignment, student, notebook, result)
-            state = {"fingerprint": print_, **result}
-            _write_state(course, assignment, student, state)
-            states[student] = state
-            log(f"{student}: graded ({_total(state)})")
+                say(f"{student}: GRADER ERROR, not recorded (the next run tries again): {outcome['error']}")
+                counts["grader errors"] += 1
+            else:
+                _record(course, assignment, student, nbformat.reads(outcome["notebook"], 4), outcome["result"])
+                states[student] = {"fingerprint": todo[student][1], **outcome["result"]}
+                _write_state(course, assignment, student, states[student])
+                say(f"{student}: graded ({_total(states[student])})")
+                counts["graded"] += 1
+                counts["failed"] += not outcome["result"].get("ran", True)
+            bar.set_postfix(counts, refresh=False)
+            bar.update()
 
 
-def _grade_in_worker(course, assignment, student, settings, slot, sandboxed) -> dict:
-    out = Path(tempfile.mkdtemp(prefix="rnnlab-job-"))
-    try:
-        job = {
-            "out": str(out),
-            "source": str(course.notebook(course.source, assignment)),
-            "release": str(course.notebook(course.release, assignment)),
-            "submission": str(course.root / "submitted" / student / assignment),
-            "notebook": f"{assignment}.ipynb",
-            "sandboxed": sandboxed,
-            "slot": slot,
-            "cell_timeout": settings.cell_timeout,
-            "notebook_timeout": settings.notebook_timeout,
-        }
-        (out / "job.json").write_text(json.dumps(job))
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "rnnlab.grading.runner", str(out / "job.json")],
-                capture_output=True, text=True, timeout=settings.notebook_timeout + 300,
-            )
-        except subprocess.TimeoutExpired:
-            return {"error": "the grading worker did not finish in time"}
-        if proc.returncode != 0:
-            return {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
-        return {
-            "notebook": nbformat.read(out / "notebook.ipynb", as_version=4),
-            "result": json.loads((out / "result.json").read_text()),
-        }
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+def _killed_its_workers(course: Course, assignment: str) -> tuple:
+    """(feedback notebook, result) of a submission whose grading killed every worker that ran it."""
+    reason = ("not run to the end: the grading workers that ran your notebook died each time it was tried, as happens "
+              "when a notebook uses too much memory")
+    return runner.not_run(nbformat.read(course.notebook(course.release, assignment), as_version=4), reason)
 
 
 def _check_gradebook(course: Course, assignment: str) -> None:

@@ -170,18 +170,36 @@ def grade(job: dict) -> dict:
     source = nbformat.read(job["source"], as_version=4)
     release = nbformat.read(job["release"], as_version=4)
     tests = assemble.test_sources(source)
-    points = {gid: float(c.metadata["nbgrader"]["points"]) for c in release.cells if assemble.is_test(c)
-              for gid in [c.metadata["nbgrader"]["grade_id"]]}
-    submission = intake.take_in(Path(job["submission"]))
+    problem = job.get("problem")  # found when the batch took the submission in
+    submission = intake.Submission(problem=problem) if problem else intake.take_in(Path(job["submission"]))
     student_nb, problem = _read_student(submission, job["notebook"])
     if student_nb is None:
-        built = assemble.Assembled(_blank(release), [problem])
-        verdicts = {gid: (0.0, problem) for gid in tests}
-        outputs, details = {gid: [] for gid in tests}, {}
+        notebook, result = not_run(release, problem)
     else:
         built = assemble.assemble(release, student_nb)
-        verdicts, outputs, details = _run(job, submission, built.nb, source, tests, points)
-    for cell in built.nb.cells:
+        verdicts, outputs, details = _run(job, submission, built.nb, source, tests, _points(release))
+        notebook, result = _feedback(built.nb, release, verdicts, outputs, details, built.notes)
+    nbformat.write(notebook, out / "notebook.ipynb")
+    (out / "result.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def not_run(release, reason: str):
+    """(feedback notebook, result) of a submission that could not be run: every test scores 0 with ``reason``."""
+    points = _points(release)
+    notebook, result = _feedback(_blank(release), release, {gid: (0.0, reason) for gid in points}, {}, {}, [reason])
+    return notebook, result | {"ran": False}
+
+
+def _points(release) -> dict[str, float]:
+    return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+            for c in release.cells if assemble.is_test(c)}
+
+
+def _feedback(nb, release, verdicts, outputs, details, notes):
+    """The test cells of ``nb`` get their outputs and the reason of every lost point; returns (nb, result)."""
+    points = _points(release)
+    for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in verdicts:
             score, reason = verdicts[gid]
@@ -189,14 +207,9 @@ def grade(job: dict) -> dict:
             if score < points[gid]:
                 cell.outputs.append(nbformat.v4.new_output(
                     "error", ename="Failed", evalue=reason, traceback=[f"Failed: {reason}"]))
-    nbformat.write(built.nb, out / "notebook.ipynb")
-    result = {
-        "tests": {gid: {"score": verdicts[gid][0], "max": points[gid], "reason": verdicts[gid][1]}
-                  | ({"detail": details[gid]} if details.get(gid) else {}) for gid in tests},
-        "notes": built.notes,
-    }
-    (out / "result.json").write_text(json.dumps(result, indent=1))
-    return result
+    tests = {gid: {"score": score, "max": points[gid], "reason": reason}
+             | ({"detail": details[gid]} if details.get(gid) else {}) for gid, (score, reason) in verdicts.items()}
+    return nb, {"tests": tests, "notes": notes}
 
 
 def _read_student(submission: intake.Submission, notebook: str):

@@ -21,10 +21,12 @@ and the grader says so once at the start of a batch.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -181,8 +183,15 @@ def preexec(limits: Limits):
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        die_with_parent()
 
     return apply
+
+
+def die_with_parent() -> None:
+    """In a child process before exec: be killed when the process that started it dies (a grading worker lost
+    mid-task leaves no runner or kernel behind)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def process_limit(uid_gid) -> int:
