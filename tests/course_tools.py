@@ -179,6 +179,28 @@ def gradebook_scores(course, assignment, students, cells):
 
 
 LAB_TOKEN = "rnnlab-test"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium (the Debian package, driven by Playwright; nothing is downloaded). Without one the test
+    is skipped, or fails when RNNLAB_REQUIRE_BROWSER=1 (as in CI)."""
+    import pytest
+
+    if CHROMIUM is None:
+        message = "chromium is not installed (apt-get install chromium): the browser tests cannot run"
+        if os.environ.get("RNNLAB_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + " and RNNLAB_REQUIRE_BROWSER=1")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def free_port() -> int:

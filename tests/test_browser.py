@@ -16,16 +16,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from course_tools import ASSIGNMENTS, LAB_TOKEN, read, release_path, running_lab, solution_path
+from course_tools import ASSIGNMENTS, LAB_TOKEN, chromium, read, release_path, running_lab, solution_path
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-REQUIRED = os.environ.get("RNNLAB_REQUIRE_BROWSER") == "1"
 SCREENSHOTS = os.environ.get("RNNLAB_SCREENSHOTS")
 RUN_ALL_TIMEOUT = 300  # seconds for Run All on one notebook; they take 5-30 s on a quiet machine
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -43,20 +40,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A student's lab (`make lab` on a fresh workspace) and a headless Chromium."""
-    if CHROMIUM is None:
-        message = "chromium is not installed (apt-get install chromium): the browser tests cannot run"
-        if REQUIRED:
-            pytest.fail(message + " and RNNLAB_REQUIRE_BROWSER=1")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path_factory.mktemp("browser")
-    with running_lab(folder, "lab", folder / "workspace") as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield Lab(base, browser, folder / "workspace")
-        finally:
-            browser.close()
+    with chromium() as browser, running_lab(folder, "lab", folder / "workspace") as base:
+        yield Lab(base, browser, folder / "workspace")
 
 
 class Lab:
@@ -73,7 +59,22 @@ class Lab:
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
         n_cells = len(read(release_path(assignment)).cells)
         page.wait_for_function(f"() => ({PROMPTS_JS})().length === {n_cells}")
+        self.wait_for_kernel(f"{assignment}/{assignment}.ipynb")
         return page
+
+    def wait_for_kernel(self, path: str, timeout: float = 180) -> None:
+        """Wait until the server has started the notebook's kernel and it is idle (the page's indicator says idle
+        already while the kernel is still starting, and a busy machine can take long to start one)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            request = urllib.request.Request(f"{self.base}/api/sessions",
+                                             headers={"Authorization": f"token {LAB_TOKEN}"})
+            sessions = json.loads(urllib.request.urlopen(request, timeout=30).read())
+            states = [(s.get("kernel") or {}).get("execution_state") for s in sessions if s.get("path") == path]
+            if "idle" in states:
+                return
+            assert time.monotonic() < deadline, f"the kernel of {path} did not start in {timeout} s: {sessions}"
+            time.sleep(0.5)
 
     def shut_down_kernels(self) -> None:
         request = urllib.request.Request(f"{self.base}/api/sessions", headers={"Authorization": f"token {LAB_TOKEN}"})
@@ -87,12 +88,26 @@ def is_dirty(page) -> bool:
     return page.locator(".jp-Activity .lm-TabBar-tab.jp-mod-dirty").count() > 0
 
 
+def start_run_all(page, tries: int = 3) -> float:
+    """Click Run → Run All Cells until the notebook has taken the cells (a prompt shows [*] or a number): a click a
+    busy page drops is tried again. Returns the time of the click that started them."""
+    for _ in range(tries):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        start = time.monotonic()
+        while time.monotonic() - start < 30:
+            if any(p is not None and re.fullmatch(r"\[(\*|\d+)\]:", p) for p in page.evaluate(PROMPTS_JS)):
+                return start
+            time.sleep(0.2)
+        page.keyboard.press("Escape")  # a menu left open
+    dialogs = page.locator(".jp-Dialog").all_text_contents()
+    raise AssertionError(f"Run All Cells started no cell in {tries} tries (dialogs on the page: {dialogs})")
+
+
 def run_all(page, n_cells: int) -> list[float]:
     """Run All Cells from the Run menu; wait until every code cell has run. Returns each cell's seconds (the time
     from the previous cell's end to its own end, measured by watching the prompts)."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    start = time.monotonic()
+    start = start_run_all(page)
     done_at: list[float | None] = [None] * n_cells
     while True:
         prompts = page.evaluate(PROMPTS_JS)

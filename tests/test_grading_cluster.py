@@ -64,8 +64,7 @@ class Cluster:
 
     def grading(self, name: str) -> list[psutil.Process]:
         """The grading processes (runner.py) a worker has started."""
-        children = psutil.Process(self.procs[name].pid).children(recursive=True)
-        return [p for p in children if "rnnlab.grading.runner" in " ".join(p.cmdline())]
+        return [p for p in psutil.Process(self.procs[name].pid).children(recursive=True) if _is_runner(p)]
 
     def busy_worker(self, timeout: float = 120) -> str:
         deadline = time.monotonic() + timeout
@@ -90,6 +89,13 @@ class Cluster:
                 self.kill(name)
             except (ProcessLookupError, psutil.NoSuchProcess):
                 pass
+
+
+def _is_runner(process: psutil.Process) -> bool:
+    try:
+        return "rnnlab.grading.runner" in " ".join(process.cmdline())
+    except psutil.Error:  # it ended (or is a zombie waiting for its parent) while we looked: not grading now
+        return False
 
 
 def grader(course, *args):
