@@ -1,6 +1,8 @@
 """The whole nbgrader cycle on real notebooks: release -> submissions -> autograde -> feedback -> export.
 
-For every assignment with sample submissions (tests/submissions/), each submission is built from the generated
+Every assignment has sample submissions (tests/submissions/), and the round trip adds a correct and an unanswered
+student to them: so every solution notebook passes all of its tests and no test cell of a release passes before the
+student answers (no vacuous test), hidden tests included. Each submission is built from the generated
 release, answered (or not) cell by cell, and graded by real nbgrader; the test asserts every student's exact
 score per test cell and in grades.csv, and that each student gets a feedback page.
 
@@ -13,7 +15,20 @@ tests/test_grading_samples.py.
 import csv
 
 import pytest
-from course_tools import SAMPLES, copy_course, gradebook_scores, graded_points, nbgrader, submit_samples, total_points
+from course_tools import (
+    ASSIGNMENTS,
+    SAMPLES,
+    copy_course,
+    gradebook_scores,
+    graded_points,
+    nbgrader,
+    submit_samples,
+    total_points,
+)
+
+
+def test_every_notebook_has_sample_submissions():
+    assert sorted(SAMPLES) == ASSIGNMENTS
 
 
 @pytest.mark.slow

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from rnnlab.checks import applications as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.models.seq2seq import BOS, EOS, PAD, decode_step, greedy_decode
 from rnnlab.train import sample_from_logits
 
@@ -83,15 +86,16 @@ def test_sampling_passes_another_right_algorithm(capsys):
     assert "✔" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"where": "after"}, "BEFORE the softmax"),
-    ({"where": "times"}, "do not multiply"),
-    ({"source": "global"}, "never drew from the `rng`"),
-    ({"source": "fresh"}, "never drew from the `rng`"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"where": "after"}, "BEFORE the softmax", "ignored_temperature"),
+    ({"where": "times"}, "do not multiply", "multiplied_by_temperature"),
+    ({"source": "global"}, "never drew from the `rng`", "ignored_rng"),
+    ({"source": "fresh"}, "never drew from the `rng`", "ignored_rng"),
 ])
-def test_sampling_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_sampling_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_sample_with_temperature(_with(sample_with_temperature, **switches))
+    assert info.value.key == key
 
 
 def test_sampling_names_randomness_beside_the_rng():
@@ -99,54 +103,67 @@ def test_sampling_names_randomness_beside_the_rng():
         rng.random()
         return int(np.random.choice(len(logits), p=softmax(logits / temperature)))  # noqa: NPY002 (the mistake)
 
-    with pytest.raises(AssertionError, match="not also with np.random's global functions"):
+    with pytest.raises(CheckFailed, match="not also with np.random's global functions") as info:
         checks.check_sample_with_temperature(mixed)
+    assert info.value.key == "used_global_random"
+
+
+def test_sampling_names_a_result_that_is_not_an_index():
+    with pytest.raises(CheckFailed, match="should return one index in 0 .. 3") as info:
+        checks.check_sample_with_temperature(lambda logits, temperature, rng: softmax(logits / temperature))
+    assert info.value.key == "not_an_index"
 
 
 def test_sampling_catches_delegation():
     def delegating(logits, temperature, rng):
         return int(sample_from_logits(logits, temperature, rng=rng))
 
-    with pytest.raises(AssertionError, match="calls rnnlab's own `sample_from_logits`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `sample_from_logits`") as info:
         checks.check_sample_with_temperature(delegating)
+    assert info.value.key == "delegates"
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"read": "padded end"}, "at step T - 1"),
-    ({"read": "one late"}, "one step too late"),
-    ({"bias": False}, "miss the bias"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"read": "padded end"}, "at step T - 1", "ignored_lengths"),
+    ({"read": "one late"}, "one step too late", "off_by_one_step"),
+    ({"bias": False}, "miss the bias", "forgot_bias"),
 ])
-def test_many_to_one_forward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_many_to_one_forward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_many_to_one_forward(_with(many_to_one_forward, **switches))
+    assert info.value.key == key
 
 
 def test_many_to_one_backward_names_a_gradient_at_the_padded_end():
-    with pytest.raises(AssertionError, match="reaches step T - 1"):
+    with pytest.raises(CheckFailed, match="reaches step T - 1") as info:
         checks.check_many_to_one_backward(_with(many_to_one_backward, at="padded end"))
+    assert info.value.key == "ignored_lengths"
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"feed": "fixed"}, "read BOS at every step"),
-    ({"carry": False}, "started from the encoder's h"),
-    ({"first": PAD}, "the first input must be BOS"),
-    ({"stop": False}, "went on after the decoder wrote EOS"),
-    ({"keep_eos": True}, "end with EOS"),
-    ({"steps_off": -1}, "return max_len = 12 tokens"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"feed": "fixed"}, "read BOS at every step", "not_fed_back"),
+    ({"carry": False}, "started from the encoder's h", "state_not_carried"),
+    ({"first": PAD}, "the first input must be BOS", "wrong_first_token"),
+    ({"stop": False}, "went on after the decoder wrote EOS", "ignored_eos"),
+    ({"keep_eos": True}, "end with EOS", "kept_eos"),
+    ({"steps_off": -1}, "return max_len = 12 tokens", "wrong_max_len"),
 ])
-def test_greedy_decoding_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_greedy_decoding_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_greedy_decode_one(_with(greedy_decode_one, **switches))
+    assert info.value.key == key
 
 
 def test_greedy_decoding_names_bos_in_the_output_and_a_wrong_return_type():
     def with_bos(params, h, max_len):
         return [BOS, *greedy_decode_one(params, h, max_len)]
 
-    with pytest.raises(AssertionError, match="start with BOS"):
+    with pytest.raises(CheckFailed, match="start with BOS") as info:
         checks.check_greedy_decode_one(with_bos)
-    with pytest.raises(AssertionError, match="should return a list of token ids"):
+    assert info.value.key == "kept_bos"
+    with pytest.raises(CheckFailed, match="should return a list of token ids") as info:
         checks.check_greedy_decode_one(lambda params, h, max_len: np.array([greedy_decode_one(params, h, max_len)]))
+    assert info.value.key == "wrong_return"
 
 
 def test_greedy_decoding_catches_delegation_and_hard_coded_sizes():
@@ -154,14 +171,16 @@ def test_greedy_decoding_catches_delegation_and_hard_coded_sizes():
         row = greedy_decode(params, h, max_len)[0]
         return [int(t) for t in row[: list(row).index(EOS)]] if EOS in row else row.tolist()
 
-    with pytest.raises(AssertionError, match="calls rnnlab's own `greedy_decode`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `greedy_decode`") as info:
         checks.check_greedy_decode_one(delegating)
+    assert info.value.key == "delegates"
 
     def hard_coded(params, h, max_len):
         return greedy_decode_one(params, h, 12) if params["head.W"].shape == (5, 7) else []
 
-    with pytest.raises(AssertionError, match="take the sizes from the arrays"):
+    with pytest.raises(CheckFailed, match="take the sizes from the arrays") as info:
         checks.check_greedy_decode_one(hard_coded)
+    assert info.value.key == "hard_coded_sizes"
 
 
 def test_greedy_decoding_problems_tell_every_mistake_apart():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from rnnlab.checks import attention_teaser as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.nn.attention import AttentionCache
 from rnnlab.nn.attention import masked_softmax as library_masked_softmax
 
@@ -68,48 +71,60 @@ def test_correct_answers_pass(capsys):
     assert capsys.readouterr().out.count("✔") == 3
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"when": "ignore"}, "the mask changed nothing"),
-    ({"invert": True}, "True means 'may attend'"),
-    ({"when": "after"}, "after the softmax"),
-    ({"axis": -2}, "over the queries"),
-    ({"empty": "nan"}, "0 / 0 is NaN"),
-    ({"fill": -1e9}, "equal weights to every key"),
-    ({"shift": False}, "overflowed"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"when": "ignore"}, "the mask changed nothing", "ignored_mask"),
+    ({"invert": True}, "True means 'may attend'", "inverted_mask"),
+    ({"when": "after"}, "after the softmax", "masked_after_softmax"),
+    ({"axis": -2}, "over the queries", "wrong_softmax_axis"),
+    ({"empty": "nan"}, "0 / 0 is NaN", "nan_on_empty_row"),
+    ({"fill": -1e9}, "equal weights to every key", "finite_mask_fill"),
+    ({"shift": False}, "overflowed", "unstable_softmax"),
 ])
-def test_masked_softmax_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message), np.errstate(all="ignore"):
+def test_masked_softmax_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info, np.errstate(all="ignore"):
         checks.check_masked_softmax(_with(masked_softmax, **switches))
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"scale": "none"}, "not scaled"),
-    ({"scale": "d"}, "divided the scores by d"),
-    ({"use_mask": False}, "the mask changed nothing"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"scale": "none"}, "not scaled", "unscaled_scores"),
+    ({"scale": "d"}, "divided the scores by d", "scaled_by_d"),
+    ({"use_mask": False}, "the mask changed nothing", "ignored_mask"),
 ])
-def test_attention_forward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_attention_forward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_attention_forward(_with(attention_forward, **switches))
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"softmax_grad": "diagonal"}, "misses part of the softmax's gradient"),
-    ({"scale": False}, "dq misses the scale"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"softmax_grad": "diagonal"}, "misses part of the softmax's gradient", "incomplete_softmax_grad"),
+    ({"scale": False}, "dq misses the scale", "forgot_scale"),
 ])
-def test_attention_backward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_attention_backward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_attention_backward(_with(attention_backward, **switches))
+    assert info.value.key == key
+
+
+def test_masked_softmax_names_a_missing_return():
+    with pytest.raises(CheckFailed, match=re.escape("`weights` is None")) as info:
+        checks.check_masked_softmax(lambda scores, mask: None)
+    assert info.value.key == "returned_none"
 
 
 def test_delegation_is_caught():
     from rnnlab.nn import attention
 
-    with pytest.raises(AssertionError, match="calls rnnlab's own `masked_softmax`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `masked_softmax`") as info:
         checks.check_masked_softmax(lambda scores, mask: attention.masked_softmax(scores, mask))
-    with pytest.raises(AssertionError, match="calls rnnlab's own `attention_forward`"):
+    assert info.value.key == "delegates"
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `attention_forward`") as info:
         checks.check_attention_forward(lambda q, k, v, mask: attention.attention_forward(q, k, v, mask))
-    with pytest.raises(AssertionError, match="calls rnnlab's own `attention_backward`"):
+    assert info.value.key == "delegates"
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `attention_backward`") as info:
         checks.check_attention_backward(lambda dout, cache: attention.attention_backward(dout, cache))
+    assert info.value.key == "delegates"
 
 
 def test_the_problem_has_an_empty_row_and_otherwise_one_allowed_key_per_query():

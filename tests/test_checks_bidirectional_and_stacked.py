@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from rnnlab.checks import bidirectional_and_stacked as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.nn import bidirectional_backward as library_backward
 from rnnlab.nn import bidirectional_forward as library_forward
 from rnnlab.nn import rnn_backward, rnn_forward
@@ -76,34 +79,37 @@ def test_correct_answers_pass(capsys):
     assert capsys.readouterr().out.count("✔") == 3
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"within": False}, "starts on the padding"),
-    ({"back": False}, "still in reversed order"),
-    ({"zero": False}, "not 0 on the padding"),
-    ({"swap": True}, "halves are swapped"),
-    ({"own_weights": False}, "its own weights and initial state: params_bwd"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"within": False}, "starts on the padding", "reversed_ignoring_lengths"),
+    ({"back": False}, "still in reversed order", "states_not_reversed_back"),
+    ({"zero": False}, "not 0 on the padding", "padding_not_zeroed"),
+    ({"swap": True}, "halves are swapped", "halves_swapped"),
+    ({"own_weights": False}, "its own weights and initial state: params_bwd", "mixed_direction_params"),
 ])
-def test_forward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_forward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_bidirectional_forward(_with(bidirectional_forward, **switches))
+    assert info.value.key == key
 
 
 def test_forward_catches_delegation():
     def delegating(x, h0_fwd, h0_bwd, params_fwd, params_bwd, lengths):
         return library_forward(x, h0_fwd, h0_bwd, params_fwd, params_bwd, cell="rnn", lengths=lengths)
 
-    with pytest.raises(AssertionError, match="calls rnnlab's own `bidirectional_forward`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `bidirectional_forward`") as info:
         checks.check_bidirectional_forward(delegating)
+    assert info.value.key == "delegates"
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"zero": False}, "padding's dh reached the layers"),
-    ({"back": False}, "reverse it back"),
-    ({"reverse_dh": False}, "reverse dh\\[..., H:\\]"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"zero": False}, "padding's dh reached the layers", "padding_grad_not_zeroed"),
+    ({"back": False}, "reverse it back", "dx_not_reversed_back"),
+    ({"reverse_dh": False}, "reverse dh[..., H:]", "dh_not_reversed"),
 ])
-def test_backward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_backward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_bidirectional_backward(_with(bidirectional_backward, **switches))
+    assert info.value.key == key
 
 
 def test_backward_names_a_reversal_over_all_steps():
@@ -113,28 +119,38 @@ def test_backward_names_a_reversal_over_all_steps():
                                            if cache.lengths is not None else dh, full)
         return (dx, *rest)
 
-    with pytest.raises(AssertionError, match="within each length"):
+    with pytest.raises(CheckFailed, match="within each length") as info:
         checks.check_bidirectional_backward(over_all_steps)
+    assert info.value.key == "reversed_ignoring_lengths"
 
 
 def test_backward_catches_delegation():
-    with pytest.raises(AssertionError, match="calls rnnlab's own `bidirectional_backward`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `bidirectional_backward`") as info:
         checks.check_bidirectional_backward(library_backward)
+    assert info.value.key == "delegates"
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"feed": "x"}, "top layer read x"),
-    ({"top": False}, "bottom layer's states"),
-    ({"own_h0": False}, "started from h0s\\[0\\]"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"feed": "x"}, "top layer read x", "every_layer_reads_x"),
+    ({"top": False}, "bottom layer's states", "returned_bottom_layer"),
+    ({"own_h0": False}, "started from h0s[0]", "shared_h0"),
 ])
-def test_stacked_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_stacked_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_stacked_forward(_with(stacked_forward, **switches))
+    assert info.value.key == key
+
+
+def test_stacked_names_missing_caches():
+    with pytest.raises(CheckFailed, match=re.escape("`caches` should be a list with one cache per layer")) as info:
+        checks.check_stacked_forward(lambda x, h0s, params: (stacked_forward(x, h0s, params)[0], None))
+    assert info.value.key == "wrong_caches"
 
 
 def test_unanswered_exercise_says_so():
     def unanswered(*args):
         raise NotImplementedError()
 
-    with pytest.raises(AssertionError, match="is not implemented yet"):
+    with pytest.raises(CheckFailed, match="is not implemented yet") as info:
         checks.check_bidirectional_forward(unanswered)
+    assert info.value.key == "not_implemented"

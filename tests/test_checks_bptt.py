@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rnnlab.checks import bptt as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.data import one_hot
 from rnnlab.models import char_rnn_loss as library_char_rnn_loss
 from rnnlab.models import tbptt_step as library_tbptt_step
@@ -138,96 +139,140 @@ def step_bugs():
         return (2 * dx, *rest)
 
     return [
-        (bug(rnn_step_backward, derivative="none"), "you forgot the tanh derivative"),
-        (bug(rnn_step_backward, derivative="tanh_again"), "do not apply np.tanh to h again"),
-        (bug(rnn_step_backward, db_reduce="none"), "`db` has one row per example"),
-        (bug(rnn_step_backward, db_reduce="mean"), "you averaged db over the batch"),
-        (bug(rnn_step_backward, dWh="transposed"), "`dWh` is transposed"),
-        (bug(rnn_step_backward, dWh="new_h"), "`dWh` uses the new state h"),
-        (bug(rnn_step_backward, dh_prev_T=False), "needs the transpose of Wh"),
-        (dx_doubled, "dx is wrong while dh_prev, dWx, dWh, db are right: check dx = da @ Wx.T"),
-        (lambda dh, cache: rnn_step_backward(dh, cache)[:4], "should return a tuple (dx, dh_prev, dWx, dWh, db)"),
-        (library_step_backward, "calls rnnlab's own `rnn_step_backward`"),
-        (returns_none, "returned None"),
-        (unanswered, "is not implemented yet"),
+        (bug(rnn_step_backward, derivative="none"), "you forgot the tanh derivative", "forgot_tanh_derivative"),
+        (bug(rnn_step_backward, derivative="tanh_again"), "do not apply np.tanh to h again", "tanh_applied_twice"),
+        (bug(rnn_step_backward, db_reduce="none"), "`db` has one row per example", "db_not_summed_over_batch"),
+        (bug(rnn_step_backward, db_reduce="mean"), "you averaged db over the batch", "db_averaged_over_batch"),
+        (bug(rnn_step_backward, dWh="transposed"), "`dWh` is transposed", "dwh_transposed"),
+        (bug(rnn_step_backward, dWh="new_h"), "`dWh` uses the new state h", "dwh_uses_new_state"),
+        (bug(rnn_step_backward, dh_prev_T=False), "needs the transpose of Wh", "forgot_wh_transpose"),
+        (dx_doubled, "dx is wrong while dh_prev, dWx, dWh, db are right: check dx = da @ Wx.T", "wrong_grads"),
+        (lambda dh, cache: rnn_step_backward(dh, cache)[:4], "should return a tuple (dx, dh_prev, dWx, dWh, db)",
+         "wrong_return"),
+        (library_step_backward, "calls rnnlab's own `rnn_step_backward`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (unanswered, "is not implemented yet", "not_implemented"),
     ]
 
 
 def sequence_bugs():
     return [
-        (bug(rnn_backward, carry=False), "no gradient flows back through time"),
-        (bug(rnn_backward, each_step=False, start_with_last=True), "with the loss at the first step only: the loss"),
-        (bug(rnn_backward, start_with_last=True), "dh[:, T-1] is counted twice"),
-        (bug(rnn_backward, accumulate=False), "holds one step's contribution"),
-        (bug(rnn_backward, stack_db=True), "`db` has an extra axis"),
-        (bug(rnn_backward, dh0="time_axis"), "`dh0` has a time axis"),
-        (bug(rnn_backward, dh0="total_at_h0"), "`dh0` is the gradient on h[:, 0]"),
-        (bug(rnn_backward, shifted_h_prev=True), "dWh is wrong while dx, dh0, dWx, db are right"),
-        (library_rnn_backward, "calls rnnlab's own `rnn_backward`"),
-        (returns_none, "returned None"),
-        (unanswered, "is not implemented yet"),
+        (bug(rnn_backward, carry=False), "no gradient flows back through time", "missing_recurrent_grad"),
+        (bug(rnn_backward, each_step=False, start_with_last=True), "with the loss at the first step only: the loss",
+         "missing_upstream_grad"),
+        (bug(rnn_backward, start_with_last=True), "dh[:, T-1] is counted twice", "last_grad_counted_twice"),
+        (bug(rnn_backward, accumulate=False), "holds one step's contribution", "grad_not_accumulated"),
+        (bug(rnn_backward, stack_db=True), "`db` has an extra axis", "grad_not_summed_over_time"),
+        (bug(rnn_backward, dh0="time_axis"), "`dh0` has a time axis", "dh0_has_time_axis"),
+        (bug(rnn_backward, dh0="total_at_h0"), "`dh0` is the gradient on h[:, 0]", "dh0_skips_first_step"),
+        (bug(rnn_backward, shifted_h_prev=True), "dWh is wrong while dx, dh0, dWx, db are right", "wrong_grads"),
+        (library_rnn_backward, "calls rnnlab's own `rnn_backward`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (unanswered, "is not implemented yet", "not_implemented"),
     ]
 
 
 def loss_bugs():
+    def loss_off_by_one(logits, y, mask):
+        loss, dlogits = temporal_softmax_loss(logits, y, mask)
+        return loss + 1.0, dlogits
+
+    def mask_reversed_in_time(logits, y, mask):
+        return temporal_softmax_loss(logits, y, mask[:, ::-1])
+
     return [
-        (bug(temporal_softmax_loss, divide="NT"), "you averaged the loss over all N*T steps"),
-        (bug(temporal_softmax_loss, divide="1"), "you summed over the batch too"),
-        (bug(temporal_softmax_loss, sign=-1.0), "your loss is negative"),
-        (bug(temporal_softmax_loss, use_mask=False), "the mask is ignored"),
-        (bug(temporal_softmax_loss, divide="mask"), "(or over the unmasked steps)"),
-        (bug(temporal_softmax_loss, grad_scale=1 / 3), "`dlogits` is divided by the number of steps N*T"),
-        (bug(temporal_softmax_loss, grad_scale=2.0), "`dlogits` is N times too large"),
-        (bug(temporal_softmax_loss, mask_grad=False), "`dlogits` is not zero where mask is False"),
-        (bug(temporal_softmax_loss, stable=False), "exp(1000) overflows"),
-        (bug(temporal_softmax_loss, scalar=False), "`loss` should be a single number"),
-        (library_loss, "calls rnnlab's own `temporal_softmax_loss`"),
-        (returns_none, "returned None"),
-        (unanswered, "is not implemented yet"),
+        (bug(temporal_softmax_loss, divide="NT"), "you averaged the loss over all N*T steps",
+         "loss_averaged_over_steps"),
+        (bug(temporal_softmax_loss, divide="1"), "you summed over the batch too", "loss_summed_over_batch"),
+        (bug(temporal_softmax_loss, sign=-1.0), "your loss is negative", "loss_sign_flipped"),
+        (bug(temporal_softmax_loss, use_mask=False), "the mask is ignored", "ignored_mask"),
+        (bug(temporal_softmax_loss, divide="mask"), "(or over the unmasked steps)", "loss_averaged_over_steps"),
+        (bug(temporal_softmax_loss, grad_scale=1 / 3), "`dlogits` is divided by the number of steps N*T",
+         "dlogits_averaged_over_steps"),
+        (bug(temporal_softmax_loss, grad_scale=2.0), "`dlogits` is N times too large", "dlogits_not_divided_by_n"),
+        (bug(temporal_softmax_loss, mask_grad=False), "`dlogits` is not zero where mask is False",
+         "dlogits_ignores_mask"),
+        (bug(temporal_softmax_loss, stable=False), "exp(1000) overflows", "unstable_softmax"),
+        (bug(temporal_softmax_loss, scalar=False), "`loss` should be a single number", "loss_not_scalar"),
+        (loss_off_by_one, "with all-zero scores each step costs log V", "wrong_loss"),
+        (mask_reversed_in_time, "multiply each step's loss by mask[n, t]", "misapplied_mask"),
+        (bug(temporal_softmax_loss, grad_scale=-1.0), "`dlogits` has the wrong sign", "dlogits_sign_flipped"),
+        (bug(temporal_softmax_loss, grad_scale=1.5), "`dlogits` does not match the numerical gradient",
+         "wrong_dlogits"),
+        (library_loss, "calls rnnlab's own `temporal_softmax_loss`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (unanswered, "is not implemented yet", "not_implemented"),
     ]
 
 
 def tbptt_bugs():
+    def loss_as_array(params, x_chunk, y_chunk, h_carry, lr):
+        loss, h_next = tbptt_step(params, x_chunk, y_chunk, h_carry, lr)
+        return np.array([loss]), h_next
+
+    def loss_off_by_one(params, x_chunk, y_chunk, h_carry, lr):
+        loss, h_next = tbptt_step(params, x_chunk, y_chunk, h_carry, lr)
+        return loss + 1.0, h_next
+
+    def h_next_off(params, x_chunk, y_chunk, h_carry, lr):
+        loss, h_next = tbptt_step(params, x_chunk, y_chunk, h_carry, lr)
+        return loss, h_next + 0.1
+
+    def drops_by(params, x_chunk, y_chunk, h_carry, lr):
+        result = tbptt_step(params, x_chunk, y_chunk, h_carry, lr)
+        del params["by"]
+        return result
+
     return [
-        (bug(tbptt_step, start="zeros"), "you started the chunk from zeros"),
-        (bug(tbptt_step, h_out="carry"), "`h_next` is h_carry"),
-        (bug(tbptt_step, h_out="first"), "the state after the first step"),
-        (bug(tbptt_step, h_out="all"), "`h_next` holds every step's state"),
-        (bug(tbptt_step, sign=0.0), "params were not updated"),
-        (bug(tbptt_step, sign=1.0), "you stepped up the gradient"),
-        (bug(tbptt_step, use_lr=False), "the update forgets the learning rate"),
-        (bug(tbptt_step, grads_from_zeros=True), "your gradients come from a forward pass started at zeros"),
-        (bug(tbptt_step, skip=("by",)), "after the update params by is wrong"),
-        (bug(tbptt_step, touch_carry=True), "`h_carry` was changed in place"),
-        (library_tbptt_step, "calls rnnlab's own `char_rnn_loss`"),
-        (lambda p, x, y, h, lr: library_char_rnn_loss(p, x, y, h)[::2], "calls rnnlab's own `char_rnn_loss`"),
-        (returns_none, "returned None"),
-        (unanswered, "is not implemented yet"),
+        (bug(tbptt_step, start="zeros"), "you started the chunk from zeros", "ignored_h0"),
+        (bug(tbptt_step, h_out="carry"), "`h_next` is h_carry", "returned_h_carry"),
+        (bug(tbptt_step, h_out="first"), "the state after the first step", "h_next_after_first_step"),
+        (bug(tbptt_step, h_out="all"), "`h_next` holds every step's state", "h_next_holds_every_step"),
+        (bug(tbptt_step, sign=0.0), "params were not updated", "params_not_updated"),
+        (bug(tbptt_step, sign=1.0), "you stepped up the gradient", "gradient_ascent"),
+        (bug(tbptt_step, use_lr=False), "the update forgets the learning rate", "forgot_learning_rate"),
+        (bug(tbptt_step, grads_from_zeros=True), "your gradients come from a forward pass started at zeros",
+         "grads_from_zero_state"),
+        (bug(tbptt_step, skip=("by",)), "after the update params by is wrong", "wrong_grads"),
+        (bug(tbptt_step, touch_carry=True), "`h_carry` was changed in place", "mutated_input"),
+        (loss_as_array, "`loss` should be a single number", "loss_not_scalar"),
+        (loss_off_by_one, "the loss is rnnlab.nn.temporal_softmax_loss", "wrong_loss"),
+        (h_next_off, "h_next is h[:, -1], from this chunk's forward pass", "wrong_h_next"),
+        (drops_by, "params lost key(s) by", "dropped_param_keys"),
+        (library_tbptt_step, "calls rnnlab's own `char_rnn_loss`", "delegates"),
+        (lambda p, x, y, h, lr: library_char_rnn_loss(p, x, y, h)[::2], "calls rnnlab's own `char_rnn_loss`",
+         "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (unanswered, "is not implemented yet", "not_implemented"),
     ]
 
 
-@pytest.mark.parametrize(("student", "phrase"), step_bugs())
-def test_step_backward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), step_bugs())
+def test_step_backward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_rnn_step_backward(student)
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("student", "phrase"), sequence_bugs())
-def test_rnn_backward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), sequence_bugs())
+def test_rnn_backward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_rnn_backward(student)
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("student", "phrase"), loss_bugs())
-def test_loss_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), loss_bugs())
+def test_loss_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_temporal_softmax_loss(student)
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("student", "phrase"), tbptt_bugs())
-def test_tbptt_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), tbptt_bugs())
+def test_tbptt_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_tbptt_step(student)
+    assert info.value.key == key
 
 
 @pytest.mark.parametrize(
@@ -268,5 +313,6 @@ def test_tbptt_step_that_backpropagates_only_three_steps_is_caught_as_not_full_b
             params[name] -= lr * grad
         return loss, hs[:, -1].copy()
 
-    with pytest.raises(AssertionError, match=r"k = T.*full BPTT"):
+    with pytest.raises(CheckFailed, match=r"k = T.*full BPTT") as info:
         checks.check_tbptt_step(three_step_window)
+    assert info.value.key == "incomplete_bptt"

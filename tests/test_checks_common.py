@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import pickle
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import rnnlab.checks
 from rnnlab.checks._common import (
+    MISTAKE_KEY,
+    CheckFailed,
     StudentCallError,
     as_array,
     assert_not_delegating,
@@ -15,6 +21,7 @@ from rnnlab.checks._common import (
     expect_close,
     expect_shape,
     expect_tuple,
+    fail,
     is_close,
     passed,
 )
@@ -38,14 +45,81 @@ def test_expect_shape_explains_none_and_non_numbers():
         expect_shape("y", {"a": 1}, (3,))
 
 
-def test_expect_close_reports_the_hint_and_the_largest_difference():
-    expect_close("c", 1.0 + 1e-10, 1.0, hint="unused")
-    with pytest.raises(AssertionError, match=r"`w` is wrong \(max abs difference 0.5\): check your bias term"):
-        expect_close("w", [1.0, 2.5], [1.0, 2.0], hint="check your bias term")
-    with pytest.raises(AssertionError, match=r"`w` has shape \(3,\) but should be \(2,\)"):
-        expect_close("w", [1.0, 2.0, 3.0], [1.0, 2.0], hint="h")
-    with pytest.raises(AssertionError, match="NaN or inf"):
-        expect_close("w", [np.nan, 2.0], [1.0, 2.0], hint="h")
+def test_expect_close_reports_the_hint_and_the_largest_difference_and_keys_the_mistake():
+    expect_close("c", 1.0 + 1e-10, 1.0, hint="unused", key="unused")
+    with pytest.raises(CheckFailed, match=r"`w` is wrong \(max abs difference 0.5\): check your bias term") as info:
+        expect_close("w", [1.0, 2.5], [1.0, 2.0], hint="check your bias term", key="forgot_bias")
+    assert info.value.key == "forgot_bias"
+    with pytest.raises(CheckFailed, match=r"`w` has shape \(3,\) but should be \(2,\)") as info:
+        expect_close("w", [1.0, 2.0, 3.0], [1.0, 2.0], hint="h", key="forgot_bias")
+    assert info.value.key == "wrong_shape"
+    with pytest.raises(CheckFailed, match="NaN or inf") as info:
+        expect_close("w", [np.nan, 2.0], [1.0, 2.0], hint="h", key="forgot_bias")
+    assert info.value.key == "nan_or_inf"
+
+
+def test_every_failure_has_a_stable_mistake_key_that_survives_pickling():
+    with pytest.raises(ValueError, match="mistake key"):
+        fail("no key", key="Not A Key")
+    with pytest.raises(TypeError):
+        fail("no key")  # the key is required
+    with pytest.raises(CheckFailed) as info:
+        fail("`h` is wrong: you forgot the bias b", key="forgot_bias")
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (str(copy), copy.key) == ("`h` is wrong: you forgot the bias b", "forgot_bias")
+    cases = [
+        (lambda: call_student(3, "f(x)"), "not_a_function"),
+        (lambda: call_student(unanswered, "f(1)", 1), "not_implemented"),
+        (lambda: call_student(student_divides_by_zero, "f(3)", 3), "raised:ZeroDivisionError"),
+        (lambda: as_array("y", None), "returned_none"),
+        (lambda: as_array("y", {"a": 1}), "not_numeric"),
+        (lambda: as_array("y", [np.inf]), "nan_or_inf"),
+        (lambda: expect_shape("y", np.zeros(3), (2,)), "wrong_shape"),
+        (lambda: expect_shape("y", np.zeros(3), (2,), key="hard_coded_sizes"), "hard_coded_sizes"),
+        (lambda: expect_tuple("f(x)", None, ("a", "b")), "returned_none"),
+        (lambda: expect_tuple("f(x)", 3, ("a", "b")), "wrong_return"),
+        (lambda: assert_not_delegating(wrapping_square, library_square, 2), "delegates"),
+    ]
+    for case, key in cases:
+        with pytest.raises(CheckFailed) as info:
+            case()
+        assert info.value.key == key, (str(info.value), key)
+
+
+def unanswered(x):
+    raise NotImplementedError()
+
+
+def _key_argument(call: ast.Call) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == "key"), None)
+
+
+def test_every_check_names_its_mistake_with_a_literal_key():
+    """The keys are the checks' contract with the instructor's report: a failure without one, or with a key
+    computed at run time (which would not count as the same mistake for two students), fails here."""
+    root = Path(rnnlab.checks.__file__).parent
+    files = [*sorted(root.glob("*.py")), root.parent / "grading" / "wire.py"]
+    problems, counted = [], 0
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+            if name not in ("fail", "expect_close", "CheckFailed", "StudentCallError"):
+                continue
+            counted += 1
+            key = _key_argument(node) or (node.args[1] if name in ("CheckFailed", "StudentCallError")
+                                          and len(node.args) > 1 else None)
+            where = f"{path.name}:{node.lineno}"
+            if key is None:
+                problems.append(f"{where}: {name}(...) without a key")
+            elif isinstance(key, ast.Constant):
+                if not MISTAKE_KEY.fullmatch(str(key.value)):
+                    problems.append(f"{where}: key {key.value!r} is not snake_case")
+            elif path.name != "_common.py":  # only the generic keys are computed (raised:TypeName, a caller's key)
+                problems.append(f"{where}: the key of {name}(...) is computed, not a literal")
+    assert counted > 300, counted  # the scan sees the checks
+    assert not problems, "\n".join(problems)
 
 
 def test_as_array_converts_lists():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from rnnlab.checks import gru as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.nn import gru_backward as library_gru_backward
 from rnnlab.nn import gru_step_forward as library_step_forward
 from rnnlab.nn.gru import GRUStepCache
@@ -18,7 +21,8 @@ def sigmoid(a):
     return 0.5 * (1 + np.tanh(a / 2))
 
 
-def gru_step_forward(x, h_prev, Wx, Wh, b, *, update="seeds", reset="before", order="rzn", inputs=True):
+def gru_step_forward(x, h_prev, Wx, Wh, b, *, update="seeds", reset="before", order="rzn", inputs=True,
+                     in_place=False):
     H = h_prev.shape[1]
     a = (x @ Wx if inputs else np.zeros((len(x), Wx.shape[1]))) + b
     first, second = (slice(0, H), slice(H, 2 * H)) if order == "rzn" else (slice(H, 2 * H), slice(0, H))
@@ -33,7 +37,9 @@ def gru_step_forward(x, h_prev, Wx, Wh, b, *, update="seeds", reset="before", or
     else:
         rh = h_prev
         n = np.tanh(a[:, 2 * H:] + h_prev @ Wh[:, 2 * H:])
-    h = (1 - z) * h_prev + z * n if update == "seeds" else z * h_prev + (1 - z) * n
+    h = {"seeds": (1 - z) * h_prev + z * n, "pytorch": z * h_prev + (1 - z) * n, "candidate": n}[update]
+    if in_place:
+        h_prev[0, 0] += 1.0
     return h, GRUStepCache(x, h_prev, Wx, Wh, np.concatenate([r, z, n], axis=1), rh, h)
 
 
@@ -80,37 +86,44 @@ def test_correct_answers_pass(capsys):
     assert capsys.readouterr().out.count("✔") == 3
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"update": "pytorch"}, "PyTorch's update rule"),
-    ({"order": "zrn"}, "update gate from the first block"),
-    ({"reset": "after"}, "reset gate after the product"),
-    ({"reset": "none"}, "reset gate does nothing"),
-    ({"inputs": False}, "ignores the input"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"update": "pytorch"}, "PyTorch's update rule", "pytorch_update_rule"),
+    ({"update": "candidate"}, "h is only the candidate n", "forgot_old_state"),
+    ({"order": "zrn"}, "update gate from the first block", "gates_swapped"),
+    ({"reset": "after"}, "reset gate after the product", "reset_after_product"),
+    ({"reset": "none"}, "reset gate does nothing", "ignored_reset_gate"),
+    ({"inputs": False}, "ignores the input", "ignored_input"),
+    ({"in_place": True}, "changed its input `h_prev` in place", "mutated_input"),
 ])
-def test_step_forward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_step_forward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_gru_step_forward(_with(gru_step_forward, **switches))
+    assert info.value.key == key
 
 
 def test_step_forward_catches_delegation():
-    with pytest.raises(AssertionError, match="calls rnnlab's own `gru_step_forward`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `gru_step_forward`") as info:
         checks.check_gru_step_forward(library_step_forward)
+    assert info.value.key == "delegates"
 
 
 def test_step_backward_names_a_missing_direct_path():
-    with pytest.raises(AssertionError, match="misses the direct path"):
+    with pytest.raises(CheckFailed, match="misses the direct path") as info:
         checks.check_gru_step_backward(_with(gru_step_backward, direct=False))
+    assert info.value.key == "missing_direct_path"
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"each_step": False}, "add the upstream dh\\[:, t\\] at every step"),
-    ({"carry": False}, "carry dh_prev from each step"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"each_step": False}, "add the upstream dh[:, t] at every step", "missing_upstream_grad"),
+    ({"carry": False}, "carry dh_prev from each step", "missing_recurrent_grad"),
 ])
-def test_backward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_backward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_gru_backward(_with(gru_backward, **switches))
+    assert info.value.key == key
 
 
 def test_backward_catches_delegation():
-    with pytest.raises(AssertionError, match="calls rnnlab's own `gru_backward`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `gru_backward`") as info:
         checks.check_gru_backward(library_gru_backward)
+    assert info.value.key == "delegates"

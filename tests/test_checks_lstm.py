@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from rnnlab.checks import lstm as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.nn import lstm_backward as library_lstm_backward
 from rnnlab.nn import lstm_step_forward as library_step_forward
 from rnnlab.nn.lstm import LSTMStepCache
@@ -19,16 +22,20 @@ def sigmoid(a):
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b, *, order="ifgo", keep=True, out_tanh=True, inputs=True,
-                      candidate="tanh"):
+                      candidate="tanh", recurrent=True, write=True, tanh_outside=False, in_place=False):
     H = h_prev.shape[1]
-    a = (x @ Wx if inputs else 0) + h_prev @ Wh + b
+    a = (x @ Wx if inputs else 0) + (h_prev @ Wh if recurrent else 0) + b
     blocks = [a[:, k * H:(k + 1) * H] for k in range(4)]
     pos = {name: order.index(name) for name in "ifgo"}
     i, f, o = (sigmoid(blocks[pos[n]]) for n in "ifo")
     g = np.tanh(blocks[pos["g"]]) if candidate == "tanh" else sigmoid(blocks[pos["g"]])
-    c = (f * c_prev if keep else 0) + i * g
+    c = (f * c_prev if keep else 0) + (i * g if write else 0)
     tanh_c = np.tanh(c)
     h = o * tanh_c if out_tanh else o * c
+    if tanh_outside:
+        h = np.tanh(o * c)
+    if in_place:
+        x[0, 0] += 1.0
     ifgo = np.concatenate([i, f, g, o], axis=1)
     return h, c, LSTMStepCache(x, h_prev, c_prev, Wx, Wh, ifgo, c, tanh_c, h)
 
@@ -83,42 +90,51 @@ def test_correct_answers_pass(capsys):
     assert out.count("✔") == 3
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"order": "ifog"}, "gate order i, f, o, g"),
-    ({"order": "fig" + "o"}, "swapped the input and forget gates"),
-    ({"keep": False}, "keeps f \\* c_prev"),
-    ({"out_tanh": False}, "missing the tanh"),
-    ({"inputs": False}, "ignores the input"),
-    ({"candidate": "sigmoid"}, "takes a tanh, not a sigmoid"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"order": "ifog"}, "gate order i, f, o, g", "wrong_gate_order"),
+    ({"order": "fig" + "o"}, "swapped the input and forget gates", "gates_swapped"),
+    ({"keep": False}, "keeps f * c_prev", "cell_state_not_carried"),
+    ({"write": False}, "c never writes anything new", "forgot_candidate"),
+    ({"out_tanh": False}, "missing the tanh", "forgot_tanh_c"),
+    ({"tanh_outside": True}, "you took tanh(o * c)", "tanh_outside_gate"),
+    ({"inputs": False}, "ignores the input", "ignored_input"),
+    ({"recurrent": False}, "ignores h_prev", "ignored_h_prev"),
+    ({"candidate": "sigmoid"}, "takes a tanh, not a sigmoid", "sigmoid_candidate"),
+    ({"in_place": True}, "changed its input `x` in place", "mutated_input"),
 ])
-def test_step_forward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_step_forward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_lstm_step_forward(_with(lstm_step_forward, **switches))
+    assert info.value.key == key
 
 
 def test_step_forward_catches_delegation():
-    with pytest.raises(AssertionError, match="calls rnnlab's own `lstm_step_forward`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `lstm_step_forward`") as info:
         checks.check_lstm_step_forward(library_step_forward)
+    assert info.value.key == "delegates"
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"through_h": False}, "dh reaches the cell state through h = o \\* tanh\\(c\\)"),
-    ({"forget": False}, "dc_prev should be dc \\* f"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"through_h": False}, "dh reaches the cell state through h = o * tanh(c)", "missing_dh_to_dc"),
+    ({"forget": False}, "dc_prev should be dc * f", "dc_prev_missing_f"),
 ])
-def test_step_backward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_step_backward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_lstm_step_backward(_with(lstm_step_backward, **switches))
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("switches", "message"), [
-    ({"carry_dc": False}, "did not carry the cell-state gradient back"),
-    ({"each_step": False}, "add the upstream dh\\[:, t\\] at every step"),
+@pytest.mark.parametrize(("switches", "phrase", "key"), [
+    ({"carry_dc": False}, "did not carry the cell-state gradient back", "missing_cell_grad"),
+    ({"each_step": False}, "add the upstream dh[:, t] at every step", "missing_upstream_grad"),
 ])
-def test_backward_names_the_mistake(switches, message):
-    with pytest.raises(AssertionError, match=message):
+def test_backward_names_the_mistake(switches, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_lstm_backward(_with(lstm_backward, **switches))
+    assert info.value.key == key
 
 
 def test_backward_catches_delegation():
-    with pytest.raises(AssertionError, match="calls rnnlab's own `lstm_backward`"):
+    with pytest.raises(CheckFailed, match="calls rnnlab's own `lstm_backward`") as info:
         checks.check_lstm_backward(library_lstm_backward)
+    assert info.value.key == "delegates"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rnnlab.checks import models_with_memory as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.models import hmm_forward as library_hmm_forward
 from rnnlab.models import kalman_step as library_kalman_step
 from rnnlab.models import simulate_lds as library_simulate_lds
@@ -260,23 +261,51 @@ def simulate_bugs():
         z, x = simulate_lds(A, C, Q, R, z0, T, rng)
         return z, np.squeeze(x)
 
+    def stores_z0(A, C, Q, R, z0, T, rng):
+        z, x = simulate_lds(A, C, Q, R, z0, T, rng)
+        return np.vstack([z0, z]), x
+
+    def doubled_z(A, C, Q, R, z0, T, rng):
+        z, x = simulate_lds(A, C, Q, R, z0, T, rng)
+        return 2 * z, x
+
+    def doubled_x(A, C, Q, R, z0, T, rng):
+        z, x = simulate_lds(A, C, Q, R, z0, T, rng)
+        return z, 2 * x
+
+    def one_sensor_per_state(A, C, Q, R, z0, T, rng):  # assumes D = Z
+        z, _ = simulate_lds(A, C, Q, R, z0, T, rng)
+        return z, z @ C.T + rng.multivariate_normal(np.zeros(len(z0)), R, size=T)
+
     return [
-        (bug(simulate_lds, transpose_A=True), "your states follow A.T instead of A"),
-        (bug(simulate_lds, include_z0=True), "`z` starts with z0"),
-        (bug(simulate_lds, observe_previous=True), "`x` is computed from the previous state"),
-        (bug(simulate_lds, transpose_C=True), "your observations are C.T @ z_t"),
-        (bug(simulate_lds, swap_noise=True), "you swapped Q and R"),
-        (bug(simulate_lds, process_noise=False), "your simulation has no process noise"),
-        (bug(simulate_lds, observation_noise=False), "your simulation has no observation noise"),
-        (bug(simulate_lds, fresh_noise=False), "your process noise is the same at every step"),
-        (global_random, "draw every random number from the `rng` argument"),
-        (own_generator, "not from a generator of your own"),
-        (cholesky, "np.linalg.cholesky fails"),
-        (standard_deviation, "the process noise should be w_t ~ N(0, Q)"),
-        (flat_x, "keep the observation axis even when D = 1"),
-        (library_simulate_lds, "calls rnnlab's own `simulate_lds`"),
-        (returns_none, "returned None"),
-        (raises, "raised KeyError: 'W3'"),
+        (bug(simulate_lds, transpose_A=True), "your states follow A.T instead of A", "a_transposed"),
+        (bug(simulate_lds, include_z0=True), "`z` starts with z0", "state_before_step"),
+        (
+            bug(simulate_lds, observe_previous=True),
+            "`x` is computed from the previous state",
+            "observed_previous_state",
+        ),
+        (bug(simulate_lds, transpose_C=True), "your observations are C.T @ z_t", "c_transposed"),
+        (bug(simulate_lds, swap_noise=True), "you swapped Q and R", "q_r_swapped"),
+        (bug(simulate_lds, process_noise=False), "your simulation has no process noise", "forgot_process_noise"),
+        (
+            bug(simulate_lds, observation_noise=False),
+            "your simulation has no observation noise",
+            "forgot_observation_noise",
+        ),
+        (bug(simulate_lds, fresh_noise=False), "your process noise is the same at every step", "noise_drawn_once"),
+        (global_random, "draw every random number from the `rng` argument", "used_global_random"),
+        (own_generator, "not from a generator of your own", "used_own_generator"),
+        (cholesky, "np.linalg.cholesky fails", "used_cholesky"),
+        (standard_deviation, "the process noise should be w_t ~ N(0, Q)", "wrong_noise_covariance"),
+        (flat_x, "keep the observation axis even when D = 1", "dropped_observation_axis"),
+        (stores_z0, "`z` has T + 1 rows", "included_z0"),
+        (doubled_z, "the states should be z_t = A @ z_{t-1}", "wrong_z"),
+        (doubled_x, "the observations should be x_t = C @ z_t", "wrong_x"),
+        (one_sensor_per_state, "not with one sensor, D = 1", "hard_coded_sizes"),
+        (library_simulate_lds, "calls rnnlab's own `simulate_lds`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (raises, "raised KeyError: 'W3'", "raised:KeyError"),
     ]
 
 
@@ -296,29 +325,51 @@ def forward_bugs():
     def log_likelihood_zero(pi, A, B, obs):
         return 0.0, hmm_forward(pi, A, B, obs)[1]
 
+    def ignores_pi(pi, A, B, obs):
+        return hmm_forward(np.full_like(pi, 1 / len(pi)), A, B, obs)
+
+    def two_transitions_per_step(pi, A, B, obs):
+        return hmm_forward(pi, A @ A, B, obs)
+
+    def doubled_log_likelihood(pi, A, B, obs):
+        log_likelihood, alpha = hmm_forward(pi, A, B, obs)
+        return 2 * log_likelihood, alpha
+
+    def floored_likelihood(pi, A, B, obs):  # finite on 500 steps, but the floor is not the likelihood
+        log_likelihood, alpha = unscaled_forward(pi, A, B, obs)
+        return max(log_likelihood, float(np.log(1e-300))), alpha
+
     def log_of_last_c(pi, A, B, obs):
         alpha = hmm_forward(pi, A, B, obs)[1]
         belief = alpha[-2] @ A if len(obs) > 1 else pi
         return float(np.log((belief * B[:, obs[-1]]).sum())), alpha
 
     return [
-        (alpha_transposed, "`alpha` has shape (K, T) but should be (T, K)"),
-        (stores_pi, "`alpha` has T + 1 rows"),
-        (log_likelihood_array, "`log_likelihood` should be a single number"),
-        (bug(hmm_forward, normalise=False), "alpha[0] is not normalised"),
-        (bug(hmm_forward, transition_at_start=True), "the first step has no transition"),
-        (bug(hmm_forward, rows_of_B=True), "the column B[:, obs[t]]"),
-        (bug(hmm_forward, log=False), "is the likelihood itself: return its logarithm"),
-        (bug(hmm_forward, transpose_A=True), "you used A transposed"),
-        (bug(hmm_forward, emission_first=True), "you applied the emission before the transition"),
-        (bug(hmm_forward, normalise_at_end=True), "underflows to 0 in float64"),
-        (unscaled_forward, "underflows to 0 in float64"),
-        (log_likelihood_zero, "`log_likelihood` is 0"),
-        (bug(hmm_forward, skip_first_c=True), "misses some steps"),
-        (log_of_last_c, "misses some steps"),
-        (library_hmm_forward, "calls rnnlab's own `hmm_forward`"),
-        (returns_none, "returned None"),
-        (raises, "raised KeyError"),
+        (alpha_transposed, "`alpha` has shape (K, T) but should be (T, K)", "alpha_transposed"),
+        (stores_pi, "`alpha` has T + 1 rows", "included_pi"),
+        (log_likelihood_array, "`log_likelihood` should be a single number", "log_likelihood_not_scalar"),
+        (bug(hmm_forward, normalise=False), "alpha[0] is not normalised", "alpha_not_normalised"),
+        (bug(hmm_forward, transition_at_start=True), "the first step has no transition", "transition_at_first_step"),
+        (bug(hmm_forward, rows_of_B=True), "the column B[:, obs[t]]", "b_rows_not_columns"),
+        (bug(hmm_forward, log=False), "is the likelihood itself: return its logarithm", "likelihood_not_log"),
+        (bug(hmm_forward, transpose_A=True), "you used A transposed", "a_transposed"),
+        (
+            bug(hmm_forward, emission_first=True),
+            "you applied the emission before the transition",
+            "emission_before_transition",
+        ),
+        (bug(hmm_forward, normalise_at_end=True), "underflows to 0 in float64", "underflow"),
+        (unscaled_forward, "underflows to 0 in float64", "underflow"),
+        (log_likelihood_zero, "`log_likelihood` is 0", "log_likelihood_not_accumulated"),
+        (bug(hmm_forward, skip_first_c=True), "misses some steps", "log_likelihood_misses_steps"),
+        (log_of_last_c, "misses some steps", "log_likelihood_misses_steps"),
+        (ignores_pi, "for one observation alpha[0] ∝ pi * B[:, obs[0]]", "wrong_first_alpha"),
+        (two_transitions_per_step, "alpha[0] is right but a later step is not", "wrong_alpha"),
+        (doubled_log_likelihood, "alpha is right but the log-likelihood is not", "wrong_log_likelihood"),
+        (floored_likelihood, "right on 5 steps but not on 500", "wrong_on_long_sequence"),
+        (library_hmm_forward, "calls rnnlab's own `hmm_forward`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (raises, "raised KeyError", "raised:KeyError"),
     ]
 
 
@@ -327,65 +378,93 @@ def kalman_bugs():
         mu_new, P_new = kalman_step(*args)
         return mu_new[:, None], P_new
 
+    def shifted_mean(mu, P, x, A, C, Q, R):
+        return kalman_step(mu + 1, P, x, A, C, Q, R)
+
+    def doubled_Q(mu, P, x, A, C, Q, R):
+        return kalman_step(mu, P, x, A, C, 2 * Q, R)
+
+    def doubled_R(mu, P, x, A, C, Q, R):
+        return kalman_step(mu, P, x, A, C, Q, 2 * R)
+
+    def covariance_with_doubled_R(mu, P, x, A, C, Q, R):
+        return kalman_step(mu, P, x, A, C, Q, R)[0], kalman_step(mu, P, x, A, C, Q, 2 * R)[1]
+
     def fixed_size(mu, P, x, A, C, Q, R):
         mu_pred, P_pred = A @ mu, A @ P @ A.T + Q
         K = P_pred @ C.T @ np.linalg.inv(C @ P_pred @ C.T + R)
         return mu_pred + K @ (x - C @ mu_pred), (np.eye(2) - K @ C) @ P_pred
 
     return [
-        (shape_column, "`mu_new` has shape (2, 1) but should be (2,)"),
-        (bug(kalman_step, predict_mean=False), "your mean did not move: predict first"),
-        (bug(kalman_step, transpose_A_mean=True), "your mean moved with A.T"),
-        (bug(kalman_step, add_Q=False), "you forgot the process noise Q"),
-        (bug(kalman_step, propagate_P=False, add_Q=False), "your covariance is still the old P"),
-        (bug(kalman_step, P_transposes="A P A"), "the transposes go like this"),
-        (bug(kalman_step, P_transposes="A.T P A"), "the transposes go like this"),
-        (bug(kalman_step, innovation_sign=-1.0), "the correction has the wrong sign"),
-        (bug(kalman_step, innovation_sign=0.0), "your mean ignores the observation"),
-        (bug(kalman_step, gain="transposed"), "the gain is transposed"),
-        (bug(kalman_step, gain="no inv"), "you forgot inv(S)"),
-        (bug(kalman_step, gain="no R"), "you left out the observation noise R"),
-        (bug(kalman_step, gain="C untransposed"), "C is transposed in the gain"),
-        (bug(kalman_step, gain="inv left"), "inv(S) goes on the right"),
-        (bug(kalman_step, shrink="none"), "your covariance did not shrink"),
-        (bug(kalman_step, shrink="I + K C"), "with a minus"),
-        (bug(kalman_step, shrink="I - C K"), "K @ C, not C @ K"),
-        (bug(kalman_step, update_first=True), "you updated before predicting"),
-        (bug(kalman_step, old_P_in_gain=True), "the gain uses the old covariance P"),
-        (bug(kalman_step, innovation_from_mu=True), "compare it with the prediction, x - C @ mu_pred"),
-        (bug(kalman_step, shrink="old P"), "the update shrinks P_pred, not P"),
-        (bug(kalman_step, propagate_P=False, add_Q=True), "P_pred = A @ P @ A.T + Q"),
-        (fixed_size, "right for Z = D = 2 but not for Z = 3, D = 1"),
-        (library_kalman_step, "calls rnnlab's own `kalman_step`"),
-        (returns_none, "returned None"),
-        (raises, "raised KeyError"),
+        (shape_column, "`mu_new` has shape (2, 1) but should be (2,)", "wrong_shape"),
+        (bug(kalman_step, predict_mean=False), "your mean did not move: predict first", "forgot_mean_prediction"),
+        (bug(kalman_step, transpose_A_mean=True), "your mean moved with A.T", "a_transposed"),
+        (bug(kalman_step, add_Q=False), "you forgot the process noise Q", "forgot_process_noise"),
+        (
+            bug(kalman_step, propagate_P=False, add_Q=False),
+            "your covariance is still the old P",
+            "forgot_covariance_prediction",
+        ),
+        (bug(kalman_step, P_transposes="A P A"), "the transposes go like this", "p_pred_transposes"),
+        (bug(kalman_step, P_transposes="A.T P A"), "the transposes go like this", "p_pred_transposes"),
+        (bug(kalman_step, innovation_sign=-1.0), "the correction has the wrong sign", "correction_sign_flipped"),
+        (bug(kalman_step, innovation_sign=0.0), "your mean ignores the observation", "forgot_correction"),
+        (bug(kalman_step, gain="transposed"), "the gain is transposed", "gain_transposed"),
+        (bug(kalman_step, gain="no inv"), "you forgot inv(S)", "forgot_inv_s"),
+        (bug(kalman_step, gain="no R"), "you left out the observation noise R", "forgot_observation_noise"),
+        (bug(kalman_step, gain="C untransposed"), "C is transposed in the gain", "c_transposed"),
+        (bug(kalman_step, gain="inv left"), "inv(S) goes on the right", "inv_s_on_left"),
+        (bug(kalman_step, shrink="none"), "your covariance did not shrink", "forgot_covariance_update"),
+        (bug(kalman_step, shrink="I + K C"), "with a minus", "covariance_update_sign_flipped"),
+        (bug(kalman_step, shrink="I - C K"), "K @ C, not C @ K", "ck_instead_of_kc"),
+        (bug(kalman_step, update_first=True), "you updated before predicting", "update_before_predict"),
+        (bug(kalman_step, old_P_in_gain=True), "the gain uses the old covariance P", "gain_from_old_p"),
+        (
+            bug(kalman_step, innovation_from_mu=True),
+            "compare it with the prediction, x - C @ mu_pred",
+            "innovation_from_old_mu",
+        ),
+        (bug(kalman_step, shrink="old P"), "the update shrinks P_pred, not P", "forgot_covariance_prediction"),
+        (bug(kalman_step, propagate_P=False, add_Q=True), "P_pred = A @ P @ A.T + Q", "covariance_without_dynamics"),
+        (fixed_size, "right for Z = D = 2 but not for Z = 3, D = 1", "hard_coded_sizes"),
+        (shifted_mean, "mu_new should be mu_pred = A @ mu", "wrong_mu_pred"),
+        (doubled_Q, "P_new should be P_pred = A @ P @ A.T + Q", "wrong_p_pred"),
+        (doubled_R, "this tests the update alone: S = C @ P_pred @ C.T + R, K =", "wrong_mu_update"),
+        (covariance_with_doubled_R, "this tests the update alone: P_new = (I - K @ C) @ P_pred", "wrong_p_update"),
+        (library_kalman_step, "calls rnnlab's own `kalman_step`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (raises, "raised KeyError", "raised:KeyError"),
     ]
 
 
-@pytest.mark.parametrize(("student", "phrase"), simulate_bugs())
-def test_simulate_lds_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), simulate_bugs())
+def test_simulate_lds_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_simulate_lds(student)
+    assert info.value.key == key
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
-@pytest.mark.parametrize(("student", "phrase"), forward_bugs())
-def test_hmm_forward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), forward_bugs())
+def test_hmm_forward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_hmm_forward(student)
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("student", "phrase"), kalman_bugs())
-def test_kalman_step_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), kalman_bugs())
+def test_kalman_step_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_kalman_step(student)
+    assert info.value.key == key
 
 
 @pytest.mark.parametrize("check", [checks.check_simulate_lds, checks.check_hmm_forward, checks.check_kalman_step])
 def test_unanswered_exercise_says_so(check):
-    with pytest.raises(AssertionError) as info:
+    with pytest.raises(CheckFailed) as info:
         check(unanswered)
     message = str(info.value)
     assert "is not implemented yet: replace `raise NotImplementedError()`" in message
     assert "cholesky" not in message  # the note on zero covariances would only confuse here
     assert info.value.__cause__ is None and info.value.__context__ is None
+    assert info.value.key == "not_implemented"

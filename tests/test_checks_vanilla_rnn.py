@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rnnlab.checks import vanilla_rnn as checks
+from rnnlab.checks._common import CheckFailed
 from rnnlab.nn import embedding_forward as library_embedding
 from rnnlab.nn import rnn_forward as library_forward
 from rnnlab.nn import rnn_step_forward as library_step
@@ -49,6 +50,10 @@ def unanswered(*args):
     raise NotImplementedError()
 
 
+def raises_value_error(*args):
+    raise ValueError("no")
+
+
 @pytest.mark.parametrize(
     ("check", "student"),
     [
@@ -84,25 +89,45 @@ def step_bugs():
         return h, None
 
     return [
-        (step(lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b), "you forgot the tanh"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh)), "you forgot the bias b"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wh + h @ Wx + b)), "You swapped Wx and Wh"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh + b)), "You used Wx transposed"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b)), "you used Wh transposed"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b)), "you left out the recurrent term"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(h @ Wh + b)), "you left out the input term"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h + b)), "multiply the previous state by Wh"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b) + np.tanh(h @ Wh)), "right on its own but not all together"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx) + np.tanh(h @ Wh) + np.tanh(b)), "tanh to each term separately"),
-        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b)[0]), "`h` has shape (5,) but should be (3, 5)"),
-        (transposed_output, "the column-vector form gives h.T"),
-        (hard_coded, "not for N=1, D=2, H=3"),
-        (in_place, "changed its input `h_prev` in place"),
-        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b), "should return a tuple (h, cache)"),
-        (library_step, "calls rnnlab's own `rnn_step_forward`"),
-        (returns_none, "returned None"),
-        (raises, "raised KeyError: 'Wy'"),
-        (unanswered, "is not implemented yet: replace `raise NotImplementedError()`"),
+        (step(lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b), "you forgot the tanh", "forgot_tanh"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh)), "you forgot the bias b", "forgot_bias"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wh + h @ Wx + b)), "You swapped Wx and Wh", "wx_wh_swapped"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx.T + h @ Wh + b)), "You used Wx transposed", "wx_transposed"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(Wx @ x + Wh @ h + b)), "A product has mismatched", "wrong_products"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + 2 * b)), "check your bias b", "wrong_bias"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(2 * x @ Wx + h @ Wh + b)), "check your input term", "wrong_input_term"),
+        (
+            step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + 2 * h @ Wh + b)),
+            "check your recurrent term",
+            "wrong_recurrent_term",
+        ),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh.T + b)), "you used Wh transposed", "wh_transposed"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b)), "you left out the recurrent term", "ignored_h_prev"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(h @ Wh + b)), "you left out the input term", "ignored_input"),
+        (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h + b)), "multiply the previous state by Wh", "forgot_wh"),
+        (
+            step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + b) + np.tanh(h @ Wh)),
+            "right on its own but not all together",
+            "wrong_preactivation",
+        ),
+        (
+            step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx) + np.tanh(h @ Wh) + np.tanh(b)),
+            "tanh to each term separately",
+            "tanh_per_term",
+        ),
+        (
+            step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b)[0]),
+            "`h` has shape (5,) but should be (3, 5)",
+            "wrong_shape",
+        ),
+        (transposed_output, "the column-vector form gives h.T", "column_vector_form"),
+        (hard_coded, "not for N=1, D=2, H=3", "hard_coded_sizes"),
+        (in_place, "changed its input `h_prev` in place", "mutated_input"),
+        (lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b), "should return a tuple (h, cache)", "wrong_return"),
+        (library_step, "calls rnnlab's own `rnn_step_forward`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (raises, "raised KeyError: 'Wy'", "raised:KeyError"),
+        (unanswered, "is not implemented yet: replace `raise NotImplementedError()`", "not_implemented"),
     ]
 
 
@@ -151,22 +176,22 @@ def forward_bugs():
         return rnn_forward(x, h0, Wx, Wh, b)
 
     return [
-        (loop(store_before=True), "your h[:, t] is the state BEFORE step t"),
-        (loop(start=np.zeros_like), "you ignored h0"),
-        (loop(carry=False), "every step used h0 as its previous state"),
-        (loop(order=lambda T: reversed(range(T))), "you ran through the sequence backwards"),
-        (loop(steps=lambda x: x.shape[0]), "loop over T = x.shape[1] steps, not N = x.shape[0]"),
-        (batch_as_time, "the inputs of step t are x[:, t], of shape (N, D), not x[t]"),
-        (includes_h0, "you included h0"),
-        (stacked_on_axis_0, "time and batch are swapped"),
-        (last_state_only, "you returned only the last state"),
-        (hard_coded_T, "not for N=3, T=1, D=2, H=3"),
-        (buggy_own_step, "make its check pass first"),
-        (in_place, "changed its input `x` in place"),
-        (library_forward, "calls rnnlab's own `rnn_forward`"),
-        (returns_none, "returned None"),
-        (raises, "raised KeyError"),
-        (unanswered, "is not implemented yet: replace `raise NotImplementedError()`"),
+        (loop(store_before=True), "your h[:, t] is the state BEFORE step t", "state_before_step"),
+        (loop(start=np.zeros_like), "you ignored h0", "ignored_h0"),
+        (loop(carry=False), "every step used h0 as its previous state", "hidden_state_not_carried"),
+        (loop(order=lambda T: reversed(range(T))), "you ran through the sequence backwards", "reversed_time"),
+        (loop(steps=lambda x: x.shape[0]), "loop over T = x.shape[1] steps, not N = x.shape[0]", "looped_over_batch"),
+        (batch_as_time, "the inputs of step t are x[:, t], of shape (N, D), not x[t]", "batch_as_time"),
+        (includes_h0, "you included h0", "included_h0"),
+        (stacked_on_axis_0, "time and batch are swapped", "time_batch_swapped"),
+        (last_state_only, "you returned only the last state", "returned_last_state"),
+        (hard_coded_T, "not for N=3, T=1, D=2, H=3", "hard_coded_sizes"),
+        (buggy_own_step, "make its check pass first", "wrong_h"),
+        (in_place, "changed its input `x` in place", "mutated_input"),
+        (library_forward, "calls rnnlab's own `rnn_forward`", "delegates"),
+        (returns_none, "returned None", "returned_none"),
+        (raises, "raised KeyError", "raised:KeyError"),
+        (unanswered, "is not implemented yet: replace `raise NotImplementedError()`", "not_implemented"),
     ]
 
 
@@ -193,52 +218,61 @@ def embedding_bugs():
         return W[(idx + 1) % W.shape[0]], None
 
     return [
-        (float_index, "only integer arrays can be indices"),
-        (one_hot_too_short, "give them length V = W.shape[0] = 7"),
-        (columns, "use W[idx], not W[:, idx]"),
-        (time_major, "time and batch are swapped"),
-        (summed, "keep one vector per position"),
-        (one_hot_only, "multiply them by W"),
-        (off_by_one, "for idx[0, 1] = 3 that is W[3]"),
-        (lambda idx, W: (W[idx], None) if idx.shape == (2, 4) else (W[idx * 0], None), "not for idx (3, 1)"),
-        (library_embedding, "calls rnnlab's own `embedding_forward`"),
-        (lambda idx, W: W[idx], "should return a tuple (out, cache)"),
-        (returns_none, "returned None"),
-        (raises, "raised KeyError"),
-        (unanswered, "is not implemented yet: replace `raise NotImplementedError()`"),
+        (float_index, "only integer arrays can be indices", "float_indices"),
+        (one_hot_too_short, "give them length V = W.shape[0] = 7", "vocab_from_idx_max"),
+        (columns, "use W[idx], not W[:, idx]", "used_columns"),
+        (time_major, "time and batch are swapped", "time_batch_swapped"),
+        (summed, "keep one vector per position", "combined_positions"),
+        (one_hot_only, "multiply them by W", "one_hot_not_multiplied"),
+        (off_by_one, "for idx[0, 1] = 3 that is W[3]", "wrong_out"),
+        (
+            lambda idx, W: (W[idx], None) if idx.shape == (2, 4) else (W[idx * 0], None),
+            "not for idx (3, 1)",
+            "hard_coded_sizes",
+        ),
+        (library_embedding, "calls rnnlab's own `embedding_forward`", "delegates"),
+        (lambda idx, W: W[idx], "should return a tuple (out, cache)", "wrong_return"),
+        (returns_none, "returned None", "returned_none"),
+        (raises, "raised KeyError", "raised:KeyError"),
+        (unanswered, "is not implemented yet: replace `raise NotImplementedError()`", "not_implemented"),
     ]
 
 
-@pytest.mark.parametrize(("student", "phrase"), step_bugs())
-def test_rnn_step_forward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), step_bugs())
+def test_rnn_step_forward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_rnn_step_forward(student)
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("student", "phrase"), forward_bugs())
-def test_rnn_forward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), forward_bugs())
+def test_rnn_forward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_rnn_forward(student)
+    assert info.value.key == key
 
 
-@pytest.mark.parametrize(("student", "phrase"), embedding_bugs())
-def test_embedding_forward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+@pytest.mark.parametrize(("student", "phrase", "key"), embedding_bugs())
+def test_embedding_forward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_embedding_forward(student)
+    assert info.value.key == key
 
 
 @pytest.mark.parametrize(
-    ("check", "student"),
+    ("check", "student", "key"),
     [
-        (checks.check_rnn_step_forward, lambda *a: np.tanh(a[0] @ a[3] + a[1] @ a[2] + a[4])),
-        (checks.check_rnn_forward, lambda x, *a: x[5]),
-        (checks.check_embedding_forward, lambda idx, W: W[:, idx.astype(float)]),
+        (checks.check_rnn_step_forward, lambda *a: np.tanh(a[0] @ a[3] + a[1] @ a[2] + a[4]), "wrong_products"),
+        (checks.check_rnn_forward, lambda x, *a: x[5], "batch_as_time"),
+        (checks.check_rnn_forward, raises_value_error, "raised:ValueError"),  # re-raised as it is: no diagnosis
+        (checks.check_embedding_forward, lambda idx, W: W[:, idx.astype(float)], "float_indices"),
     ],
 )
-def test_failures_carry_no_chained_traceback(check, student):
-    with pytest.raises(AssertionError) as info:
+def test_failures_carry_no_chained_traceback(check, student, key):
+    with pytest.raises(CheckFailed) as info:
         check(student)
     assert info.value.__cause__ is None and info.value.__context__ is None
+    assert info.value.key == key
 
 
 def embedding_backward(dout, cache):
@@ -282,18 +316,20 @@ def _library(dout, cache):
 
 
 @pytest.mark.parametrize(
-    ("student", "phrase"),
+    ("student", "phrase", "key"),
     [
-        (_buffered, "np.add.at(dW, idx, dout)"),
-        (_rows_up_to_max, "but W has V = 7"),
-        (_mean_of_repeats, "should be the SUM of dout[n, t]"),
-        (lambda dout, cache: np.zeros_like(cache[1]), "`dW` is all zeros"),
-        (lambda dout, cache: (embedding_backward(dout, cache),), "should return the array dW alone"),
-        (lambda dout, cache: embedding_backward(dout, cache).T, "should be (7, 3)"),
-        (_library, "calls rnnlab's own `embedding_backward`"),
-        (unanswered, "is not implemented yet"),
+        (_buffered, "np.add.at(dW, idx, dout)", "buffered_add"),
+        (_rows_up_to_max, "but W has V = 7", "vocab_from_idx_max"),
+        (_mean_of_repeats, "should be the SUM of dout[n, t]", "repeats_not_summed"),
+        (lambda dout, cache: np.zeros_like(cache[1]), "`dW` is all zeros", "dw_left_zero"),
+        (lambda dout, cache: 2 * embedding_backward(dout, cache), "with every token used once", "wrong_dw"),
+        (lambda dout, cache: (embedding_backward(dout, cache),), "should return the array dW alone", "wrong_return"),
+        (lambda dout, cache: embedding_backward(dout, cache).T, "should be (7, 3)", "wrong_shape"),
+        (_library, "calls rnnlab's own `embedding_backward`", "delegates"),
+        (unanswered, "is not implemented yet", "not_implemented"),
     ],
 )
-def test_embedding_backward_bugs_are_named(student, phrase):
-    with pytest.raises(AssertionError, match=re.escape(phrase)):
+def test_embedding_backward_bugs_are_named(student, phrase, key):
+    with pytest.raises(CheckFailed, match=re.escape(phrase)) as info:
         checks.check_embedding_backward(student)
+    assert info.value.key == key

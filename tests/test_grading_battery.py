@@ -154,6 +154,36 @@ def test_score_and_reason(graded, student):
             assert got[gid][1] == reason, (student, gid, got[gid])
 
 
+# The mistake key of every lost point, by what the student did (python -m rnnlab.grading insights counts them).
+# A student not listed here loses no point; one key per student, for every test cell that scores 0.
+NOT_GRADED = ("corrupt", "wrong_name", "empty", "symlink_to_solution", "symlink_to_classmate", "hardlink_to_solution",
+              "timestamp_symlink", "fifo_in_folder")
+MISTAKE_KEYS = {
+    "bias_bug": "wrong_hidden_bias", "patch_checks": "wrong_hidden_bias",  # the check's own key
+    "edited_test": "wrong_w", "patch_testing_builtins": "wrong_w", "patch_allclose": "wrong_y",
+    "unanswered": "not_implemented", "reads_secrets": "not_implemented",
+    "raises": "not_defined", "loop_in_answer": "not_defined", "fork_bomb": "not_defined",  # the cell never defined it
+    "loop_in_test": "timeout",
+    "memory_bomb": "raised:MemoryError", "sys_exit": "raised:SystemExit",  # the student's code raised
+    "os_exit": "not_run_kernel_died", "kills_kernel": "kernel_died",
+    "input_transformer": "raised:StudentRaised",  # the grader's calls got no answer from the broken kernel
+    "delegates": "delegates", "profiler_replaced": "delegates", "delegates_renamed": "delegates",
+    "profiler_switched_off": "delegates", "delegates_reloaded": "delegates", "delegates_via_source": "delegates",
+    "delegates_past_the_wire": "delegates",
+    "visible_only": "hidden_tests",
+    **{student: "not_graded" for student in NOT_GRADED},
+}
+
+
+@pytest.mark.parametrize("student", sorted(battery.KINDS))
+def test_every_lost_point_has_the_key_of_its_mistake(graded, student):
+    tests = graded["states"][student]["tests"]
+    lost = {gid: t["mistake"] for gid, t in tests.items() if t["score"] < t["max"]}
+    assert set(lost) == set(battery.KINDS[student][1]), student
+    assert all(key == MISTAKE_KEYS[student] for key in lost.values()), (student, lost)
+    assert all(t["mistake"] == "" for t in tests.values() if t["score"] == t["max"]), student
+
+
 def test_correct_student_full_marks_in_same_batch(graded):
     assert sum(t["score"] for t in graded["states"]["correct"]["tests"].values()) == 8.0
 

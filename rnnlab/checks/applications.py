@@ -52,7 +52,7 @@ def check_sample_with_temperature(sample_with_temperature) -> None:
     logits = np.array([2.0, 1.0, 0.0, -1.0])
     first = _draw(sample_with_temperature, logits, 1.0, np.random.default_rng(0), first=True)
     if not isinstance(first, int | np.integer) or not 0 <= first < len(logits):
-        fail(f"`{_SAMPLE_CALL}` should return one index in 0 .. {len(logits) - 1}, got {first!r}")
+        fail(f"`{_SAMPLE_CALL}` should return one index in 0 .. {len(logits) - 1}, got {first!r}", key="not_an_index")
 
     rng = np.random.default_rng(1)
     before = rng.bit_generator.state
@@ -60,11 +60,11 @@ def check_sample_with_temperature(sample_with_temperature) -> None:
     if rng.bit_generator.state == before:
         fail("your function never drew from the `rng` it was given (np.random's global functions and a generator "
              "made inside the function don't count): draw with it, e.g. rng.choice(V, p=p), so that the same seed "
-             "gives the same samples")
+             "gives the same samples", key="ignored_rng")
     again = np.random.default_rng(1)
     if [_draw(sample_with_temperature, logits, 1.0, again) for _ in range(20)] != a:
         fail("two generators with the same seed gave different samples: draw only with the `rng` you are given, "
-             "not also with np.random's global functions")
+             "not also with np.random's global functions", key="used_global_random")
 
     for temperature in (0.5, 2.0):
         rng = np.random.default_rng(2)
@@ -80,12 +80,13 @@ def check_sample_with_temperature(sample_with_temperature) -> None:
         if near(softmax(logits)):
             fail(f"at temperature {temperature} your samples follow softmax(logits), as if the temperature did "
                  "nothing: divide the logits by the temperature BEFORE the softmax (applied to the probabilities "
-                 "and renormalised, dividing changes nothing)")
+                 "and renormalised, dividing changes nothing)", key="ignored_temperature")
         if near(softmax(logits * temperature)):
             fail(f"at temperature {temperature} your samples follow softmax(logits * temperature): divide by the "
-                 "temperature, do not multiply")
+                 "temperature, do not multiply", key="multiplied_by_temperature")
         fail(f"at temperature {temperature} your samples do not follow softmax(logits / temperature): frequencies "
-             f"{np.round(counts, 2).tolist()}, expected about {np.round(right, 2).tolist()}")
+             f"{np.round(counts, 2).tolist()}, expected about {np.round(right, 2).tolist()}",
+             key="wrong_distribution")
     passed("sample_with_temperature: draws from softmax(logits / T) with the rng it is given")
 
 
@@ -122,17 +123,18 @@ def check_many_to_one_forward(many_to_one_forward) -> None:
     expect_shape("scores", scores, (h.shape[0], W.shape[1]), hint="one row of K scores per sequence")
     if is_close(scores, h[:, -1] @ W + b):
         fail(f"you read every sequence's state at step T - 1 ({where}): a padded sequence ends earlier, at "
-             "step lengths[n] - 1; there h[n, -1] is computed from padding")
+             "step lengths[n] - 1; there h[n, -1] is computed from padding", key="ignored_lengths")
     if is_close(scores, h[np.arange(len(h)), np.minimum(lengths, h.shape[1] - 1)] @ W + b):
-        fail(f"you read the state one step too late ({where}): sequence n's last step is lengths[n] - 1")
+        fail(f"you read the state one step too late ({where}): sequence n's last step is lengths[n] - 1",
+             key="off_by_one_step")
     if is_close(scores, _right_forward(h, lengths, W, np.zeros_like(b))):
-        fail("the scores miss the bias: scores = last @ W + b")
+        fail("the scores miss the bias: scores = last @ W + b", key="forgot_bias")
     expect_close("scores", scores, _right_forward(h, lengths, W, b),
-                 hint=f"scores[n] = h[n, lengths[n] - 1] @ W + b ({where})")
+                 hint=f"scores[n] = h[n, lengths[n] - 1] @ W + b ({where})", key="wrong_scores")
     small = head_problem(N=1, T=2, H=3, K=4, seed=1)
     scores = call_student(many_to_one_forward, _FORWARD_CALL, *(a.copy() for a in small))
     sizes = "right for N=3, T=5, H=4, K=2 but not for N=1, T=2, H=3, K=4: take the sizes from the arrays"
-    expect_close("scores", scores, _right_forward(*small), hint=sizes)
+    expect_close("scores", scores, _right_forward(*small), hint=sizes, key="hard_coded_sizes")
     passed("many_to_one_forward: each sequence's state at its own last step, then the affine read-out")
 
 
@@ -156,11 +158,12 @@ def check_many_to_one_backward(many_to_one_backward) -> None:
         at_end[:, -1] = dscores @ W.T
         if is_close(dh, at_end):
             fail(f"`dh` reaches step T - 1 of every sequence ({where}): the scores read step lengths[n] - 1, so "
-                 "that is where dh[n] is non-zero")
+                 "that is where dh[n] is non-zero", key="ignored_lengths")
         expect_close("dh", dh, right_dh, hint="dh is 0 except at each sequence's last step, where it is "
-                     "dscores @ W.T")
-    expect_close("dW", dW, last.T @ dscores, hint="dW = last.T @ dscores, with last[n] = h[n, lengths[n] - 1]")
-    expect_close("db", db, dscores.sum(axis=0), hint="db = dscores summed over the sequences")
+                     "dscores @ W.T", key="wrong_dh")
+    expect_close("dW", dW, last.T @ dscores, hint="dW = last.T @ dscores, with last[n] = h[n, lengths[n] - 1]",
+                 key="wrong_dw")
+    expect_close("db", db, dscores.sum(axis=0), hint="db = dscores summed over the sequences", key="wrong_db")
     passed("many_to_one_backward: the gradient reaches each sequence at its own last step only")
 
 
@@ -213,38 +216,41 @@ def check_greedy_decode_one(greedy_decode_one) -> None:
                                         max_len))
     if got != right:
         eos, bos = _seq2seq.EOS, _seq2seq.BOS
-        with_eos = decoded(params, h, max_len, stop=False)
-        mistakes = [
-            ([bos, *right], f"your tokens start with BOS ({bos}): BOS is the decoder's first input, not part of "
-                            "the translation"),
-            ([*right, eos], f"your tokens end with EOS ({eos}): stop when the decoder writes EOS, and leave it out"),
-            (with_eos, f"you went on after the decoder wrote EOS (after {right}): stop there"),
-            (decoded(params, h, max_len, feed_back=False), "the decoder read BOS at every step. At test time there "
-             "is no true previous token to feed (in training, teacher forcing fed it): feed back the token the "
-             "decoder just predicted"),
-            (decoded(params, h, max_len, carry=False), "every step started from the encoder's h: carry the state "
-             "on, each step starts from the h that the previous decode_step returned"),
-            (decoded(params, h, max_len, first=_seq2seq.PAD), f"the first input must be BOS ({bos}), the token the "
-             "decoder learned to start from"),
-        ]
-        for tokens, message in mistakes:
-            if got == tokens:
-                fail(message)
+        if got == [bos, *right]:
+            fail(f"your tokens start with BOS ({bos}): BOS is the decoder's first input, not part of the translation",
+                 key="kept_bos")
+        if got == [*right, eos]:
+            fail(f"your tokens end with EOS ({eos}): stop when the decoder writes EOS, and leave it out",
+                 key="kept_eos")
+        if got == decoded(params, h, max_len, stop=False):
+            fail(f"you went on after the decoder wrote EOS (after {right}): stop there", key="ignored_eos")
+        if got == decoded(params, h, max_len, feed_back=False):
+            fail("the decoder read BOS at every step. At test time there is no true previous token to feed (in "
+                 "training, teacher forcing fed it): feed back the token the decoder just predicted",
+                 key="not_fed_back")
+        if got == decoded(params, h, max_len, carry=False):
+            fail("every step started from the encoder's h: carry the state on, each step starts from the h that "
+                 "the previous decode_step returned", key="state_not_carried")
+        if got == decoded(params, h, max_len, first=_seq2seq.PAD):
+            fail(f"the first input must be BOS ({bos}), the token the decoder learned to start from",
+                 key="wrong_first_token")
         fail(f"the decoder's greedy tokens are {right}, yours are {got}: start from BOS and h, and at every step "
-             "feed the argmax of the logits back in, until EOS")
+             "feed the argmax of the logits back in, until EOS", key="wrong_tokens")
 
     params, h = decoder_problem(seed=_GREEDY_SEEDS[1], writes_eos=False)
     right = decoded(params, h, max_len)
     got = _tokens(call_student(greedy_decode_one, _GREEDY_CALL, _copy(params), h.copy(), max_len))
     if got != right:
         if got == right[: len(got)] and len(got) != max_len:
-            fail(f"when the decoder never writes EOS, return max_len = {max_len} tokens; yours returned {len(got)}")
-        fail(f"when the decoder never writes EOS the tokens are {right}, yours are {got}")
+            fail(f"when the decoder never writes EOS, return max_len = {max_len} tokens; yours returned {len(got)}",
+                 key="wrong_max_len")
+        fail(f"when the decoder never writes EOS the tokens are {right}, yours are {got}",
+             key="wrong_tokens_without_eos")
 
     params, h = decoder_problem(V=9, E=2, H=3, seed=_GREEDY_SEEDS[0])
     got = _tokens(call_student(greedy_decode_one, _GREEDY_CALL, _copy(params), h.copy(), 15))
     if got != decoded(params, h, 15):
-        fail("right for V=7 and H=5 but not for V=9 and H=3: take the sizes from the arrays")
+        fail("right for V=7 and H=5 but not for V=9 and H=3: take the sizes from the arrays", key="hard_coded_sizes")
     passed("greedy_decode_one: feeds back its own predictions from BOS and stops at EOS")
 
 
@@ -252,13 +258,13 @@ def _tokens(got) -> list[int]:
     """The student's tokens as a list of ints, or fail saying what they were instead."""
     __tracebackhide__ = True
     if got is None:
-        fail("`greedy_decode_one` returned None: did you forget a `return` statement?")
+        fail("`greedy_decode_one` returned None: did you forget a `return` statement?", key="returned_none")
     if isinstance(got, np.ndarray) and got.ndim == 1 and np.issubdtype(got.dtype, np.integer):
         return [int(t) for t in got]
     if isinstance(got, list | tuple) and all(isinstance(t, int | np.integer) for t in got):
         return [int(t) for t in got]
     fail(f"`{_GREEDY_CALL}` should return a list of token ids (ints), got {type(got).__name__}"
-         + (f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""))
+         + (f" of shape {got.shape}" if isinstance(got, np.ndarray) else ""), key="wrong_return")
 
 
 def _copy(params: dict) -> dict:

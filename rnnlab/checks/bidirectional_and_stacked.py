@@ -73,23 +73,30 @@ def check_bidirectional_forward(bidirectional_forward) -> None:
     h_fwd = rnn_forward(x, h0_fwd, *params_fwd)[0]
     h_rev = rnn_forward(x[:, ::-1], h0_bwd, *params_bwd)[0]  # position t has read x[T-1-t:]
     if is_close(h[..., :H], h_rev[:, ::-1]) and is_close(h[..., H:], h_fwd):
-        fail("the two halves are swapped: h = concatenate([h_fwd, h_bwd], axis=2), the forward direction first")
+        fail("the two halves are swapped: h = concatenate([h_fwd, h_bwd], axis=2), the forward direction first",
+             key="halves_swapped")
     if not is_close(h[..., :H], h_fwd):
         if is_close(h[..., :H], rnn_forward(x, h0_fwd, *params_bwd)[0]) or is_close(
                 h[..., :H], rnn_forward(x, h0_bwd, *params_fwd)[0]):
-            fail("the forward direction must use its own weights and initial state: params_fwd and h0_fwd")
+            fail("the forward direction must use its own weights and initial state: params_fwd and h0_fwd",
+                 key="mixed_direction_params")
         expect_close("h[..., :H]", h[..., :H], h_fwd,
-                     hint="the first H features are rnn_forward(x, h0_fwd, *params_fwd)'s hidden states")
+                     hint="the first H features are rnn_forward(x, h0_fwd, *params_fwd)'s hidden states",
+                     key="wrong_h_fwd")
     if is_close(h[..., H:], h_rev):
         fail("the backward direction's states are still in reversed order: position t of its output has read "
-             "x[:, T-1-t:]; reverse them back so that h[:, t, H:] belongs to position t")
+             "x[:, T-1-t:]; reverse them back so that h[:, t, H:] belongs to position t",
+             key="states_not_reversed_back")
     if is_close(h[..., H:], rnn_forward(x, h0_bwd, *params_bwd)[0]):
-        fail("the second layer read x forwards: it must read the sequence backwards, from its last step")
+        fail("the second layer read x forwards: it must read the sequence backwards, from its last step",
+             key="input_not_reversed")
     if is_close(h[..., H:], rnn_forward(x[:, ::-1], h0_bwd, *params_fwd)[0][:, ::-1]) or is_close(
             h[..., H:], rnn_forward(x[:, ::-1], h0_fwd, *params_bwd)[0][:, ::-1]):
-        fail("the backward direction must use its own weights and initial state: params_bwd and h0_bwd")
+        fail("the backward direction must use its own weights and initial state: params_bwd and h0_bwd",
+             key="mixed_direction_params")
     expect_close("h[..., H:]", h[..., H:], h_rev[:, ::-1],
-                 hint="the second H features: run the layer on the reversed sequence, then reverse its states back")
+                 hint="the second H features: run the layer on the reversed sequence, then reverse its states back",
+                 key="wrong_h_bwd")
 
     # Padded sequences: each must be reversed within its own length, and the padding's outputs are 0.
     args = problem(seed=1)
@@ -100,19 +107,20 @@ def check_bidirectional_forward(bidirectional_forward) -> None:
     where = f"lengths = {lengths.tolist()}"
     if not is_close(h, right) and is_close(np.where(real, h, 0), right):
         fail(f"right on the sequences' own steps, but not 0 on the padding ({where}): set h to 0 at every "
-             "position t >= lengths[n], so that the padding's values can reach nothing")
+             "position t >= lengths[n], so that the padding's values can reach nothing", key="padding_not_zeroed")
     full = rnn_forward(x[:, ::-1], h0_bwd, *params_bwd)[0][:, ::-1]
     if not is_close(h, right) and is_close(np.where(real, h[..., H:], 0), np.where(real, full, 0)):
         fail(f"the backward direction starts on the padding ({where}): sequence n must be read from its own last "
              "step x[n, lengths[n] - 1]; reverse within the lengths, rnnlab.nn.reverse_padded(x, lengths), and "
-             "the same again for the states")
+             "the same again for the states", key="reversed_ignoring_lengths")
     expect_close("h", h, right, hint=f"with padding ({where}): reverse each sequence within its length "
-                 "(rnnlab.nn.reverse_padded) before the second layer and after it, and set h to 0 on the padding")
+                 "(rnnlab.nn.reverse_padded) before the second layer and after it, and set h to 0 on the padding",
+                 key="wrong_h_padded")
 
     sizes = "right for N=3, T=5, D=2, H=4 but not for N=1, T=2, D=3, H=1: take the sizes from the arrays"
     small = problem(N=1, T=2, D=3, H=1, seed=2)
     h = _forward(bidirectional_forward, small, sizes=sizes)
-    expect_close("h", h, _right(*small)[0], hint=sizes)
+    expect_close("h", h, _right(*small)[0], hint=sizes, key="hard_coded_sizes")
     passed("bidirectional_forward: both directions, reversed within each length and back, padding at 0")
 
 
@@ -129,10 +137,12 @@ def _forward(bidirectional_forward, args, first=False, sizes=""):
         result = call_student(bidirectional_forward, _FORWARD_CALL, *copies)
     h, _ = expect_tuple(_FORWARD_CALL, result, ("h", "cache"))
     N, T, _ = x.shape
-    expect_shape("h", h, (N, T, 2 * h0_fwd.shape[1]),
-                 hint=sizes or "h holds both directions side by side: (N, T, 2H)")
+    if sizes:  # the shape was right for the first problem's sizes
+        expect_shape("h", h, (N, T, 2 * h0_fwd.shape[1]), hint=sizes, key="hard_coded_sizes")
+    else:
+        expect_shape("h", h, (N, T, 2 * h0_fwd.shape[1]), hint="h holds both directions side by side: (N, T, 2H)")
     if not np.array_equal(copies[0], x):
-        fail("your function changed its input `x` in place: compute new arrays instead")
+        fail("your function changed its input `x` in place: compute new arrays instead", key="mutated_input")
     return as_array("h", h)
 
 
@@ -163,21 +173,22 @@ def check_bidirectional_backward(bidirectional_backward) -> None:
         where = f" (lengths = {lengths.tolist()})" if lengths is not None else ""
         if wrong == ["dx"] and is_close(got["dx"], _variant(dh, cache, reverse_dx_back=False)["dx"]):
             fail("`dx` is wrong: the second layer's dx is in the reversed order of time; reverse it back before "
-                 "adding it to the forward direction's dx")
+                 "adding it to the forward direction's dx", key="dx_not_reversed_back")
         if all(is_close(got[n], v) for n, v in _variant(dh, cache, reverse_dh=False).items() if n in wrong):
             fail("the second layer's gradients are wrong: its outputs were reversed back in the forward pass, so "
-                 "reverse dh[..., H:] before passing it to rnn_backward")
+                 "reverse dh[..., H:] before passing it to rnn_backward", key="dh_not_reversed")
         if lengths is not None:
             if all(is_close(got[n], v) for n, v in _variant(dh, cache, zero_padding=False).items()):
                 fail(f"the padding's dh reached the layers{where}: the outputs there were set to 0, constants, so "
-                     "set dh to 0 at every position t >= lengths[n] first")
+                     "set dh to 0 at every position t >= lengths[n] first", key="padding_grad_not_zeroed")
             if all(is_close(got[n], v) for n, v in _variant(dh, cache, within_lengths=False).items()):
                 fail(f"reversed over all T steps instead of within each length{where}: use "
-                     "rnnlab.nn.reverse_padded(..., cache.lengths) for dh and for dx, as in the forward pass")
+                     "rnnlab.nn.reverse_padded(..., cache.lengths) for dh and for dx, as in the forward pass",
+                     key="reversed_ignoring_lengths")
         fine = [n for n in right if n not in wrong]
         fail(f"with {case}{where}: {', '.join(wrong)} wrong" + (f" ({', '.join(fine)} right)" if fine else "")
              + ": call rnn_backward once per direction with that direction's part of dh (reversed for the "
-               "second), then add the two dx (the second reversed back)")
+               "second), then add the two dx (the second reversed back)", key="wrong_grads")
     passed("bidirectional_backward: both directions' gradients, reversed back, none from the padding")
 
 
@@ -229,20 +240,22 @@ def check_stacked_forward(stacked_forward) -> None:
     h = _stacked(stacked_forward, call, x, h0s, params, first=True)
     layers = [rnn_forward(x, h0, *p)[0] for h0, p in zip(h0s, params, strict=True)]  # each layer reading x
     if is_close(h, layers[-1]):
-        fail("the top layer read x: layer l + 1 must read the hidden states of layer l, not the input")
+        fail("the top layer read x: layer l + 1 must read the hidden states of layer l, not the input",
+             key="every_layer_reads_x")
     if is_close(h, layers[0]):
-        fail("h is the bottom layer's states: return the states of the top (last) layer")
+        fail("h is the bottom layer's states: return the states of the top (last) layer", key="returned_bottom_layer")
     right = _bi.stacked_forward(x, h0s, params, cell="rnn")[0]
     shared = _bi.stacked_forward(x, [h0s[0]] * 3, params, cell="rnn")[0]
     if is_close(h, shared):
-        fail("every layer started from h0s[0]: layer l starts from its own initial state h0s[l]")
-    expect_close("h", h, right, hint="h = x; then for every layer l: h = rnn_forward(h, h0s[l], *params[l])[0]")
+        fail("every layer started from h0s[0]: layer l starts from its own initial state h0s[l]", key="shared_h0")
+    expect_close("h", h, right, hint="h = x; then for every layer l: h = rnn_forward(h, h0s[l], *params[l])[0]",
+                 key="wrong_h")
 
     sizes = ("right for 3 layers of 3 units but not for 2 inputs, 4 then 5 units: take each layer's sizes from its "
              "arrays")
     x, h0s, params = stacked_problem(N=3, T=2, sizes=(2, 4, 5), seed=21)
     h = _stacked(stacked_forward, call, x, h0s, params, sizes=sizes)
-    expect_close("h", h, _bi.stacked_forward(x, h0s, params, cell="rnn")[0], hint=sizes)
+    expect_close("h", h, _bi.stacked_forward(x, h0s, params, cell="rnn")[0], hint=sizes, key="hard_coded_sizes")
     passed("stacked_forward: each layer reads the one below, from its own initial state; h is the top layer's")
 
 
@@ -254,10 +267,14 @@ def _stacked(stacked_forward, call, x, h0s, params, first=False, sizes=""):
     else:
         result = call_student(stacked_forward, call, *copies)
     h, caches = expect_tuple(call, result, ("h", "caches"))
-    expect_shape("h", h, (*x.shape[:2], h0s[-1].shape[1]), hint=sizes or "h has the top layer's size H")
+    if sizes:  # the shape was right for the first problem's sizes
+        expect_shape("h", h, (*x.shape[:2], h0s[-1].shape[1]), hint=sizes, key="hard_coded_sizes")
+    else:
+        expect_shape("h", h, (*x.shape[:2], h0s[-1].shape[1]), hint="h has the top layer's size H")
     if not isinstance(caches, list | tuple) or len(caches) != len(params):
         fail(f"`caches` should be a list with one cache per layer ({len(params)}), got "
-             f"{type(caches).__name__}" + (f" of {len(caches)}" if isinstance(caches, list | tuple) else ""))
+             f"{type(caches).__name__}" + (f" of {len(caches)}" if isinstance(caches, list | tuple) else ""),
+             key="wrong_caches")
     return as_array("h", h)
 
 

@@ -71,7 +71,10 @@ def check_rnn_step_backward(rnn_step_backward) -> None:
         x, h_prev, Wx, Wh, _ = inputs
         N, H = dh.shape
         if as_array("db", grads["db"]).shape == (N, H) and N > 1:
-            fail("`db` has one row per example: sum it over the batch, db = da.sum(axis=0)")
+            fail(
+                "`db` has one row per example: sum it over the batch, db = da.sum(axis=0)",
+                key="db_not_summed_over_batch",
+            )
         shapes = {"dx": x.shape, "dh_prev": h_prev.shape, "dWx": Wx.shape, "dWh": Wh.shape, "db": (H,)}
         for name, shape in shapes.items():
             hint = f"a gradient has the shape of its variable: {_STEP_HINTS[name]}"
@@ -88,20 +91,29 @@ def _diagnose_step(grads, wrong, inputs, h, dh) -> None:
     __tracebackhide__ = True
     x, h_prev, Wx, Wh, _ = inputs
     if _matches_step(grads, dh, x, h_prev, Wx, Wh):
-        fail("you forgot the tanh derivative: go back through h = tanh(a) first, da = dh * (1 - h**2)")
+        fail(
+            "you forgot the tanh derivative: go back through h = tanh(a) first, da = dh * (1 - h**2)",
+            key="forgot_tanh_derivative",
+        )
     if _matches_step(grads, dh * (1 - np.tanh(h) ** 2), x, h_prev, Wx, Wh):
-        fail("h is already tanh(a), so tanh'(a) = 1 - h**2: do not apply np.tanh to h again")
+        fail("h is already tanh(a), so tanh'(a) = 1 - h**2: do not apply np.tanh to h again", key="tanh_applied_twice")
     da = dh * (1 - h**2)
     if is_close(grads["db"], da.mean(axis=0)):
-        fail("you averaged db over the batch: sum it instead, db = da.sum(axis=0)")
+        fail("you averaged db over the batch: sum it instead, db = da.sum(axis=0)", key="db_averaged_over_batch")
     if is_close(grads["dWh"], da.T @ h_prev):
-        fail("`dWh` is transposed: dWh = h_prev.T @ da, of shape (H, H) with rows indexed by h_prev's units")
+        fail(
+            "`dWh` is transposed: dWh = h_prev.T @ da, of shape (H, H) with rows indexed by h_prev's units",
+            key="dwh_transposed",
+        )
     if is_close(grads["dWh"], h.T @ da):
-        fail("`dWh` uses the new state h: it multiplies the previous state, dWh = h_prev.T @ da")
+        fail(
+            "`dWh` uses the new state h: it multiplies the previous state, dWh = h_prev.T @ da",
+            key="dwh_uses_new_state",
+        )
     if is_close(grads["dh_prev"], da @ Wh):
-        fail("`dh_prev` needs the transpose of Wh: dh_prev = da @ Wh.T")
+        fail("`dh_prev` needs the transpose of Wh: dh_prev = da @ Wh.T", key="forgot_wh_transpose")
     right = [name for name in _STEP_NAMES if name not in wrong]
-    fail(_summary(wrong, right, _STEP_HINTS, "with da = dh * (1 - h**2)"))
+    fail(_summary(wrong, right, _STEP_HINTS, "with da = dh * (1 - h**2)"), key="wrong_grads")
 
 
 def _matches_step(grads, da, x, h_prev, Wx, Wh) -> bool:
@@ -141,10 +153,13 @@ def check_rnn_backward(rnn_backward) -> None:
     grads = _call_rnn_backward(rnn_backward, inputs, last, check_delegation=True)
     H = Wh.shape[0]
     if as_array("dh0", grads["dh0"]).shape == (N, T, H):
-        fail("`dh0` has a time axis: it is the gradient of the initial state h0 only, of shape (N, H)")
+        fail(
+            "`dh0` has a time axis: it is the gradient of the initial state h0 only, of shape (N, H)",
+            key="dh0_has_time_axis",
+        )
     for name, axes in (("db", "the batch and time"), ("dWx", "time"), ("dWh", "time")):
         if as_array(name, grads[name]).ndim == inputs[_SEQ_NAMES.index(name)].ndim + 1:
-            fail(f"`{name}` has an extra axis: sum the contributions over {axes}")
+            fail(f"`{name}` has an extra axis: sum the contributions over {axes}", key="grad_not_summed_over_time")
     shapes = {"dx": x.shape, "dh0": h0.shape, "dWx": Wx.shape, "dWh": Wh.shape, "db": (H,)}
     for name, shape in shapes.items():
         hint = f"a gradient has the shape of its variable: {_SEQ_HINTS[name]}"
@@ -172,30 +187,40 @@ def _diagnose_sequence(grads, wrong, inputs, dh, label: str) -> None:
     if _matches(grads, _bptt(inputs, dh, carry=False)):
         fail(
             f"{where}: no gradient flows back through time. h_(t-1) also affects the loss through step t: "
-            "add the dh_prev of step t to dh[:, t-1] before going back through step t-1"
+            "add the dh_prev of step t to dh[:, t-1] before going back through step t-1",
+            key="missing_recurrent_grad",
         )
     if _matches(grads, _bptt(inputs, dh, each_step=False, start_with_last=True)):
         fail(
             f"{where}: the loss at each step sends gradient straight into its own hidden state. At every step use "
-            "dh[:, t] + dh_next, not only the gradient carried back from later steps"
+            "dh[:, t] + dh_next, not only the gradient carried back from later steps",
+            key="missing_upstream_grad",
         )
     if _matches(grads, _bptt(inputs, dh, start_with_last=True)):
-        fail(f"{where}: dh[:, T-1] is counted twice: start the loop with dh_next = 0 and add dh[:, t] at every step")
+        fail(
+            f"{where}: dh[:, T-1] is counted twice: start the loop with dh_next = 0 and add dh[:, t] at every step",
+            key="last_grad_counted_twice",
+        )
     for name in ("dWx", "dWh", "db"):
         steps = _bptt(inputs, dh, per_step=True)[name]
         if name in wrong and any(is_close(grads[name], steps[t]) for t in (0, T - 1)):
             fail(
                 f"{where}: `{name}` holds one step's contribution: the weights are shared by all steps, so "
-                f"accumulate with {name} += ... inside the loop"
+                f"accumulate with {name} += ... inside the loop",
+                key="grad_not_accumulated",
             )
     full = _bptt(inputs, dh)
     if "dh0" in wrong and is_close(grads["dh0"], full["dh_total0"]):
         fail(
             f"{where}: `dh0` is the gradient on h[:, 0], the state after step 0. Go back through step 0 too: "
-            "dh0 is step 0's dh_prev"
+            "dh0 is step 0's dh_prev",
+            key="dh0_skips_first_step",
         )
     right = [name for name in _SEQ_NAMES if name not in wrong]
-    fail(f"{where}: " + _summary(wrong, right, _SEQ_HINTS, "(use rnnlab.nn.rnn_step_backward for each step)"))
+    fail(
+        f"{where}: " + _summary(wrong, right, _SEQ_HINTS, "(use rnnlab.nn.rnn_step_backward for each step)"),
+        key="wrong_grads",
+    )
 
 
 def _bptt(inputs, dh, *, carry=True, each_step=True, start_with_last=False, per_step=False) -> dict:
@@ -274,42 +299,58 @@ def check_temporal_softmax_loss(temporal_softmax_loss) -> None:
     # Uniform scores: every step costs exactly log V.
     loss, dlogits = _call_loss(temporal_softmax_loss, np.zeros((N, T, V)), y, everywhere, check_delegation=True)
     if np.ndim(loss) != 0:
-        fail(f"`loss` should be a single number, got an array of shape {np.shape(loss)}: sum it up")
+        fail(
+            f"`loss` should be a single number, got an array of shape {np.shape(loss)}: sum it up",
+            key="loss_not_scalar",
+        )
     expect_shape("dlogits", dlogits, (N, T, V), hint="one gradient per score: dlogits has the shape of logits")
     uniform = T * np.log(V)  # per sequence: T steps of log V; averaged over the N sequences
     if is_close(loss, uniform / T):
         fail(
             "you averaged the loss over all N*T steps (or over the unmasked steps): sum over the time steps and "
             "divide by N only "
-            f"(with all-zero scores, N = {N}, T = {T}, V = {V} the loss is T log V = {uniform:.4f})"
+            f"(with all-zero scores, N = {N}, T = {T}, V = {V} the loss is T log V = {uniform:.4f})",
+            key="loss_averaged_over_steps",
         )
     if is_close(loss, N * uniform):
-        fail(f"you summed over the batch too: divide by N = {N} (the loss for all-zero scores is T log V)")
+        fail(
+            f"you summed over the batch too: divide by N = {N} (the loss for all-zero scores is T log V)",
+            key="loss_summed_over_batch",
+        )
     if is_close(loss, -uniform):
-        fail("your loss is negative: the cross-entropy is -log softmax(logits)[y]")
-    expect_close("loss", loss, uniform, hint="with all-zero scores each step costs log V, so the loss is T log V")
+        fail("your loss is negative: the cross-entropy is -log softmax(logits)[y]", key="loss_sign_flipped")
+    expect_close(
+        "loss", loss, uniform, hint="with all-zero scores each step costs log V, so the loss is T log V",
+        key="wrong_loss",
+    )
 
     # Random scores, every step counts.
     logits = np.random.default_rng(5).standard_normal((N, T, V))
     loss, dlogits = _call_loss(temporal_softmax_loss, logits, y, everywhere)
     hint = "loss = -(1/N) sum over n, t of log softmax(logits[n, t])[y[n, t]]"
-    expect_close("loss", loss, _loss_by_hand(logits, y, everywhere), hint=hint)
+    expect_close("loss", loss, _loss_by_hand(logits, y, everywhere), hint=hint, key="wrong_loss")
     _check_dlogits(dlogits, logits, y, everywhere)
 
     # Masked steps: the second sequence is one step shorter, the first misses its first target.
     mask = np.array([[False, True, True], [True, True, False]])
     loss, dlogits = _call_loss(temporal_softmax_loss, logits, y, mask)
     if is_close(loss, _loss_by_hand(logits, y, everywhere)):
-        fail("the mask is ignored: steps where mask is False must add nothing to the loss")
-    expect_close("loss", loss, _loss_by_hand(logits, y, mask), hint="multiply each step's loss by mask[n, t]")
+        fail("the mask is ignored: steps where mask is False must add nothing to the loss", key="ignored_mask")
+    expect_close(
+        "loss", loss, _loss_by_hand(logits, y, mask), hint="multiply each step's loss by mask[n, t]",
+        key="misapplied_mask",
+    )
     if np.any(as_array("dlogits", dlogits)[~mask] != 0):
-        fail("`dlogits` is not zero where mask is False: masked-out steps get no gradient")
+        fail("`dlogits` is not zero where mask is False: masked-out steps get no gradient", key="dlogits_ignores_mask")
     _check_dlogits(dlogits, logits, y, mask)
 
     # Huge scores: exp(1000) overflows unless the maximum is subtracted first.
     big = 1000.0 * logits
     loss, dlogits = _call_loss(temporal_softmax_loss, big, y, mask, finite=True)
-    expect_close("loss", loss, _loss_by_hand(big, y, mask), hint="subtract the largest score before exp")
+    expect_close(
+        "loss", loss, _loss_by_hand(big, y, mask), hint="subtract the largest score before exp",
+        key="unstable_softmax",
+    )
     _check_dlogits(dlogits, big, y, mask)
     passed("temporal_softmax_loss: normalisation, mask, gradient and large scores are right")
 
@@ -327,7 +368,8 @@ def _call_loss(fn, logits, y, mask, check_delegation=False, finite=False):
     if finite and not all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in (loss, dlogits)):
         fail(
             "with scores around 1000 your loss or dlogits is inf or NaN: exp(1000) overflows. Subtract each "
-            "row's largest score first, log_probs = shifted - log(sum(exp(shifted))) with shifted = logits - max"
+            "row's largest score first, log_probs = shifted - log(sum(exp(shifted))) with shifted = logits - max",
+            key="unstable_softmax",
         )
     return loss, dlogits
 
@@ -351,12 +393,18 @@ def _check_dlogits(dlogits, logits, y, mask) -> None:
     if rel_error(dlogits, expected) < 1e-6:
         return
     if is_close(dlogits, N * expected, atol=1e-6):
-        fail("`dlogits` is N times too large: divide it by N, like the loss")
+        fail("`dlogits` is N times too large: divide it by N, like the loss", key="dlogits_not_divided_by_n")
     if is_close(dlogits, -expected, atol=1e-6):
-        fail("`dlogits` has the wrong sign: it is (softmax - onehot(y)) / N")
+        fail("`dlogits` has the wrong sign: it is (softmax - onehot(y)) / N", key="dlogits_sign_flipped")
     if is_close(dlogits, expected * N / mask.sum(), atol=1e-6):
-        fail("`dlogits` is divided by the number of steps N*T: divide it by N only, like the loss")
-    fail("`dlogits` does not match the numerical gradient: dlogits = mask * (softmax(logits) - onehot(y)) / N")
+        fail(
+            "`dlogits` is divided by the number of steps N*T: divide it by N only, like the loss",
+            key="dlogits_averaged_over_steps",
+        )
+    fail(
+        "`dlogits` does not match the numerical gradient: dlogits = mask * (softmax(logits) - onehot(y)) / N",
+        key="wrong_dlogits",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -378,47 +426,70 @@ def check_tbptt_step(tbptt_step) -> None:
     N, H = h_carry.shape
     k = x.shape[1]
     if np.ndim(loss) != 0:
-        fail(f"`loss` should be a single number, got shape {np.shape(loss)}")
+        fail(f"`loss` should be a single number, got shape {np.shape(loss)}", key="loss_not_scalar")
     if as_array("h_next", h_next).shape == (N, k, H):
-        fail("`h_next` holds every step's state: return only the last one, h[:, -1], of shape (N, H)")
+        fail(
+            "`h_next` holds every step's state: return only the last one, h[:, -1], of shape (N, H)",
+            key="h_next_holds_every_step",
+        )
     expect_shape("h_next", h_next, (N, H), hint="the hidden state after the chunk's last step, h[:, -1]")
     if not np.array_equal(h_given, h_carry):
         fail(
             "`h_carry` was changed in place: the previous chunk's state is a constant here, truncated BPTT sends "
-            "no gradient into it"
+            "no gradient into it",
+            key="mutated_input",
         )
 
     loss_ref, grads, h_last = _char_rnn.char_rnn_loss(params, x, y, h_carry)
     zeros = np.zeros_like(h_carry)
     loss_zero, grads_zero, h_last_zero = _char_rnn.char_rnn_loss(params, x, y, zeros)
     if is_close(loss, loss_zero) or is_close(h_next, h_last_zero):
-        fail("you started the chunk from zeros: start from h_carry, the state carried over from the previous chunk")
+        fail(
+            "you started the chunk from zeros: start from h_carry, the state carried over from the previous chunk",
+            key="ignored_h0",
+        )
     hint = "the loss is rnnlab.nn.temporal_softmax_loss of the scores h @ Wy + by, before the update"
-    expect_close("loss", loss, loss_ref, hint=hint)
+    expect_close("loss", loss, loss_ref, hint=hint, key="wrong_loss")
     if is_close(h_next, h_carry):
-        fail("`h_next` is h_carry: return the new state after the chunk, h[:, -1]")
+        fail("`h_next` is h_carry: return the new state after the chunk, h[:, -1]", key="returned_h_carry")
     if is_close(h_next, _char_rnn.char_rnn_loss(params, x[:, :1], y[:, :1], h_carry)[2]):
-        fail("`h_next` is the state after the first step: return the state after the last step, h[:, -1]")
-    expect_close("h_next", h_next, h_last, hint="h_next is h[:, -1], from this chunk's forward pass before the update")
+        fail(
+            "`h_next` is the state after the first step: return the state after the last step, h[:, -1]",
+            key="h_next_after_first_step",
+        )
+    expect_close(
+        "h_next", h_next, h_last, hint="h_next is h[:, -1], from this chunk's forward pass before the update",
+        key="wrong_h_next",
+    )
 
     names = _char_rnn.PARAM_NAMES
     missing = [name for name in names if name not in student_params]
     if missing:
-        fail(f"params lost key(s) {', '.join(missing)}: update the arrays in place, params[name] -= lr * grad")
+        fail(
+            f"params lost key(s) {', '.join(missing)}: update the arrays in place, params[name] -= lr * grad",
+            key="dropped_param_keys",
+        )
     new = {name: as_array(f"params[{name!r}]", student_params[name]) for name in names}
     if all(np.array_equal(new[name], params[name]) for name in names):
-        fail("params were not updated: change them in place, params[name] -= lr * grads[name]")
+        fail(
+            "params were not updated: change them in place, params[name] -= lr * grads[name]",
+            key="params_not_updated",
+        )
     if all(is_close(new[name], params[name] + lr * grads[name]) for name in names):
-        fail("you stepped up the gradient: subtract it, params[name] -= lr * grads[name]")
+        fail("you stepped up the gradient: subtract it, params[name] -= lr * grads[name]", key="gradient_ascent")
     if all(is_close(new[name], params[name] - grads[name]) for name in names):
-        fail("the update forgets the learning rate: params[name] -= lr * grads[name]")
+        fail("the update forgets the learning rate: params[name] -= lr * grads[name]", key="forgot_learning_rate")
     if all(is_close(new[name], params[name] - lr * grads_zero[name]) for name in names):
-        fail("your gradients come from a forward pass started at zeros: start it from h_carry")
+        fail(
+            "your gradients come from a forward pass started at zeros: start it from h_carry",
+            key="grads_from_zero_state",
+        )
     wrong = [name for name in names if not is_close(new[name], params[name] - lr * grads[name])]
     if wrong:
         fail(
             f"after the update params {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong: check the "
-            "backward pass, temporal_affine_backward then rnn_backward, and that every parameter gets its gradient"
+            "backward pass, temporal_affine_backward then rnn_backward, and that every parameter gets its gradient",
+            key="wrong_grads",
         )
     _check_the_cut(tbptt_step, params, lr)
     passed("tbptt_step: starts from h_carry, updates every parameter by SGD, and cuts the gradient at the chunk")
@@ -457,7 +528,8 @@ def _check_the_cut(tbptt_step, params, lr) -> None:
         fail(
             f"with one chunk holding the whole sequence (k = T, started from zeros) truncated BPTT is full BPTT, but "
             f"your update of {', '.join(wrong)} differs from the numerical gradient of the loss: check the backward "
-            "pass through every step"
+            "pass through every step",
+            key="incomplete_bptt",
         )
     h_carry = _char_rnn.char_rnn_loss(params, x[:, :3], y[:, :3], zeros)[2]  # the state after a first chunk
     mine = student_update(x[:, 3:], y[:, 3:], h_carry)
@@ -465,7 +537,8 @@ def _check_the_cut(tbptt_step, params, lr) -> None:
     if wrong:
         fail(
             f"on a second chunk your update of {', '.join(wrong)} is not the numerical gradient of that chunk's loss "
-            "with h_carry held constant: the gradient stops at the chunk's start (drop rnn_backward's dh0)"
+            "with h_carry held constant: the gradient stops at the chunk's start (drop rnn_backward's dh0)",
+            key="gradient_not_truncated",
         )
 
 

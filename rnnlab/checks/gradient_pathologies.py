@@ -45,19 +45,24 @@ def check_scale_to_radius(scale_to_radius) -> None:
     assert_not_delegating(scale_to_radius, (_analysis.scale_to_radius, _analysis.spectral_radius), W.copy(), 1.0)
     scaled = _scaled(scale_to_radius, W, 1.0)
     if is_close(scaled, W * 2.0):
-        fail("you multiplied W by spectral_radius / rho; it should be rho / spectral_radius (W is made smaller here)")
+        fail(
+            "you multiplied W by spectral_radius / rho; it should be rho / spectral_radius (W is made smaller here)",
+            key="inverted_ratio",
+        )
     if is_close(scaled, W):
-        fail("W came back unchanged: multiply it by rho / spectral_radius(W)")
+        fail("W came back unchanged: multiply it by rho / spectral_radius(W)", key="w_not_scaled")
     if is_close(scaled, W / np.linalg.norm(W)):
         fail(
             "you divided by np.linalg.norm(W), the Frobenius norm (all entries squared); the spectral radius is "
-            "the largest |eigenvalue|: np.max(np.abs(np.linalg.eigvals(W)))"
+            "the largest |eigenvalue|: np.max(np.abs(np.linalg.eigvals(W)))",
+            key="used_frobenius_norm",
         )
     expect_close(
         "scale_to_radius(diag(2, 0.5, -1), 1.0)",
         scaled,
         W / 2.0,
         hint="the eigenvalues of a diagonal matrix are its diagonal entries, so the radius is 2 and W / 2 has radius 1",
+        key="wrong_scaled_w",
     )
 
     W = np.diag([-2.0, 1.0])
@@ -65,13 +70,23 @@ def check_scale_to_radius(scale_to_radius) -> None:
     if is_close(scaled, W * 0.6):
         fail(
             "the eigenvalues of diag(-2, 1) are -2 and 1; you took the largest (1) but the radius is the largest "
-            "modulus |-2| = 2: take np.abs of the eigenvalues before the max"
+            "modulus |-2| = 2: take np.abs of the eigenvalues before the max",
+            key="max_without_abs",
         )
     if is_close(scaled, -W * 0.3):
-        fail("you divided by the eigenvalue -2 itself, which flips the sign of W: divide by its modulus |-2| = 2")
+        fail(
+            "you divided by the eigenvalue -2 itself, which flips the sign of W: divide by its modulus |-2| = 2",
+            key="divided_by_signed_eigenvalue",
+        )
     if is_close(scaled, W * 0.5):
-        fail("you ignored rho: the result should have spectral radius rho (0.6 here), so multiply by rho / radius")
-    expect_close("scale_to_radius(diag(-2, 1), 0.6)", scaled, W * 0.3, hint="the radius of diag(-2, 1) is |-2| = 2")
+        fail(
+            "you ignored rho: the result should have spectral radius rho (0.6 here), so multiply by rho / radius",
+            key="ignored_rho",
+        )
+    expect_close(
+        "scale_to_radius(diag(-2, 1), 0.6)", scaled, W * 0.3, hint="the radius of diag(-2, 1) is |-2| = 2",
+        key="wrong_scaled_w",
+    )
 
     angle = np.pi / 3
     W = 0.8 * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -79,13 +94,15 @@ def check_scale_to_radius(scale_to_radius) -> None:
     if is_close(scaled, W / 0.4):
         fail(
             "this rotation has complex eigenvalues 0.4 +- 0.69i; you used the real part 0.4, but the radius is the "
-            "modulus 0.8: take np.abs of the eigenvalues"
+            "modulus 0.8: take np.abs of the eigenvalues",
+            key="used_real_part",
         )
     expect_close(
         "scale_to_radius(0.8 * rotation by 60 degrees, 1.0)",
         scaled,
         W / 0.8,
         hint="a rotation scaled by 0.8 has eigenvalues of modulus 0.8: np.abs(np.linalg.eigvals(W)).max() = 0.8",
+        key="wrong_scaled_w",
     )
 
     W = np.array([[0.5, 1.0], [0.0, 0.5]])
@@ -94,25 +111,31 @@ def check_scale_to_radius(scale_to_radius) -> None:
         fail(
             "you divided by the largest singular value (np.linalg.norm(W, 2), the spectral norm). The spectral "
             "radius is the largest |eigenvalue|: 0.5 for [[0.5, 1], [0, 0.5]], whose largest singular value is "
-            "1.21. The two agree only for symmetric or orthogonal matrices"
+            "1.21. The two agree only for symmetric or orthogonal matrices",
+            key="used_singular_value",
         )
     expect_close(
         "scale_to_radius([[0.5, 1], [0, 0.5]], 1.0)",
         scaled,
         W * 2.0,
         hint="the eigenvalues of a triangular matrix are its diagonal entries, so the radius is 0.5",
+        key="wrong_scaled_w",
     )
 
     W = np.random.default_rng(5).standard_normal((5, 5))
     W_before = W.copy()
     scaled = _scaled(scale_to_radius, W, 0.9, copy=False)
     if not np.array_equal(W, W_before):
-        fail("you changed W in place: return a new array, e.g. W * (rho / radius), and leave W as it was")
+        fail(
+            "you changed W in place: return a new array, e.g. W * (rho / radius), and leave W as it was",
+            key="mutated_input",
+        )
     expect_close(
         "scale_to_radius(W, 0.9)",
         scaled,
         _analysis.scale_to_radius(W_before, 0.9),
         hint="right on the small examples but not on a random 5x5 matrix: use the W and rho you are given",
+        key="hard_coded_inputs",
     )
     passed("scale_to_radius: moduli of negative and complex eigenvalues, eigenvalues not singular values")
 
@@ -127,9 +150,15 @@ def check_grad_norms_through_time(grad_norms_through_time) -> None:
     N, T, H = 2, 6, 4
     norms = as_array("norms", call_student(grad_norms_through_time, _CALL, *_copies(problem)))
     if norms.shape == (N, T):
-        fail("`norms` has shape (N, T): average the norms over the N sequences so that norms has shape (T,)")
+        fail(
+            "`norms` has shape (N, T): average the norms over the N sequences so that norms has shape (T,)",
+            key="not_averaged_over_batch",
+        )
     if norms.shape in ((T, H), (N, T, H), (T, N, H)):
-        fail(f"`norms` has shape {norms.shape}: store the length ||dh_t|| of each gradient, not the gradient itself")
+        fail(
+            f"`norms` has shape {norms.shape}: store the length ||dh_t|| of each gradient, not the gradient itself",
+            key="stored_gradient_not_norm",
+        )
     expect_shape("norms", norms, (T,), hint="one norm per time step: norms has shape (T,)")
 
     # One sequence, Wx = 0 and b = 0: the state stays 0, tanh'(0) = 1 and each step back multiplies by Wh.T.
@@ -139,20 +168,28 @@ def check_grad_norms_through_time(grad_norms_through_time) -> None:
     norms = _norms(grad_norms_through_time, zero_state, T)
     steps_back = T - 1 - np.arange(T)
     if is_close(norms, 0.5 ** np.arange(T)):
-        fail("your norms are in reverse order: norms[t] belongs to h_t, so norms[T-1] = 1 and norms[0] is the smallest")
+        fail(
+            "your norms are in reverse order: norms[t] belongs to h_t, so norms[T-1] = 1 and norms[0] is the smallest",
+            key="norms_reversed",
+        )
     if is_close(norms, 0.5 ** (steps_back + 1)):
         fail(
             "norms[T-1] should be 1, the unit gradient on h_T itself: record ||dh_t|| first, then step back "
-            "through step t (you record it one step too late)"
+            "through step t (you record it one step too late)",
+            key="recorded_too_late",
         )
     if not is_close(norms[-1], 1.0):
-        fail(f"norms[T-1] should be 1, the length of the unit gradient u = ones(H) / sqrt(H), got {norms[-1]:.4g}")
+        fail(
+            f"norms[T-1] should be 1, the length of the unit gradient u = ones(H) / sqrt(H), got {norms[-1]:.4g}",
+            key="wrong_unit_gradient",
+        )
     expect_close(
         "norms",
         norms,
         0.5**steps_back,
         hint="with Wx = 0 and b = 0 the state stays 0, tanh' = 1, and Wh = 0.5 x an orthogonal matrix multiplies "
         "every norm by 0.5 per step back: norms[t] = 0.5 ** (T - 1 - t)",
+        key="wrong_norms",
     )
 
     Wh = _analysis.scale_to_radius(rng.standard_normal((H, H)), 0.9)
@@ -160,54 +197,75 @@ def check_grad_norms_through_time(grad_norms_through_time) -> None:
     norms = _norms(grad_norms_through_time, zero_state, T)
     expected = _probe_variant(*zero_state)
     if is_close(norms, _probe_variant(*zero_state, transpose=False)) and not is_close(norms, expected):
-        fail("multiply by Wh.T, not Wh: a_t = x_t @ Wx + h_{t-1} @ Wh + b gives dh_{t-1} = da_t @ Wh.T")
+        fail(
+            "multiply by Wh.T, not Wh: a_t = x_t @ Wx + h_{t-1} @ Wh + b gives dh_{t-1} = da_t @ Wh.T",
+            key="forgot_wh_transpose",
+        )
     expect_close(
         "norms",
         norms,
         expected,
         hint="with the state at 0 (tanh' = 1) each step back is dh = dh @ Wh.T; check your loop over t",
+        key="wrong_norms",
     )
 
     # One sequence in the saturated range of tanh: now the derivative matters.
     saturated = _random_problem(rng, N=1, T=T, H=H, bias=1.5)
     norms = _norms(grad_norms_through_time, saturated, T)
     expected = _probe_variant(*saturated)
-    bugs = [
-        ("none", "you forgot the derivative: multiply by tanh'(a_t) = 1 - h_t**2 before going back through Wh.T"),
-        ("after", "multiply by tanh'(a_t) first and then by Wh.T: da_t = dh_t * (1 - h_t**2), dh_{t-1} = da_t @ Wh.T"),
-        (
-            "previous",
+    if is_close(norms, _probe_variant(*saturated, derivative="none")):
+        fail(
+            "you forgot the derivative: multiply by tanh'(a_t) = 1 - h_t**2 before going back through Wh.T",
+            key="forgot_tanh_derivative",
+        )
+    if is_close(norms, _probe_variant(*saturated, derivative="after")):
+        fail(
+            "multiply by tanh'(a_t) first and then by Wh.T: da_t = dh_t * (1 - h_t**2), dh_{t-1} = da_t @ Wh.T",
+            key="derivative_after_wh",
+        )
+    if is_close(norms, _probe_variant(*saturated, derivative="previous")):
+        fail(
             "use the derivative of the step you go back through, 1 - h[:, t]**2 (its output h_t), not 1 - h_{t-1}**2",
-        ),
-    ]
-    for derivative, message in bugs:
-        if is_close(norms, _probe_variant(*saturated, derivative=derivative)):
-            fail(message)
+            key="derivative_of_previous_state",
+        )
     hint = "right while tanh' = 1 but not when tanh saturates: check tanh'(a_t) = 1 - h_t**2"
-    expect_close("norms", norms, expected, hint=hint)
+    expect_close("norms", norms, expected, hint=hint, key="wrong_tanh_derivative")
 
     batch = _random_problem(rng, N=3, T=T, H=H)
     norms = _norms(grad_norms_through_time, batch, T)
     expected = _probe_variant(*batch)
     if is_close(norms, 3 * expected):
-        fail("you added the norms of the N sequences: average them (np.mean) instead")
+        fail("you added the norms of the N sequences: average them (np.mean) instead", key="summed_over_batch")
     if is_close(norms, _probe_variant(*batch, reduce="global")):
         fail(
             "you took one norm of the whole (N, H) array, which mixes the sequences: take the norm of each row "
-            "(np.linalg.norm(dh, axis=1)) and average over the N sequences"
+            "(np.linalg.norm(dh, axis=1)) and average over the N sequences",
+            key="norm_of_whole_batch",
         )
-    expect_close("norms", norms, expected, hint="right for one sequence but not for N = 3: average ||dh_t[n]|| over n")
+    expect_close(
+        "norms", norms, expected, hint="right for one sequence but not for N = 3: average ||dh_t[n]|| over n",
+        key="wrong_batch_average",
+    )
 
     relu = _random_problem(rng, N=2, T=T, H=H, bias=0.3)
     norms = _norms(grad_norms_through_time, relu, T, activation="relu")
     expected = _probe_variant(*relu, activation="relu")
     if is_close(norms, _probe_variant(*relu, activation="relu", derivative_of="tanh")):
-        fail("with activation='relu' the derivative is relu'(a_t) = 1 where h_t > 0, else 0 (not 1 - h_t**2)")
+        fail(
+            "with activation='relu' the derivative is relu'(a_t) = 1 where h_t > 0, else 0 (not 1 - h_t**2)",
+            key="tanh_derivative_for_relu",
+        )
     if is_close(norms, _probe_variant(*relu, activation="tanh")) or is_close(
         norms, _probe_variant(*relu, activation="tanh", derivative_of="relu")
     ):
-        fail("you ignored `activation`: run the forward pass with it, rnn_forward(..., activation=activation)")
-    expect_close("norms", norms, expected, hint="right for tanh but not for relu, whose derivative is (h_t > 0)")
+        fail(
+            "you ignored `activation`: run the forward pass with it, rnn_forward(..., activation=activation)",
+            key="ignored_activation",
+        )
+    expect_close(
+        "norms", norms, expected, hint="right for tanh but not for relu, whose derivative is (h_t > 0)",
+        key="wrong_relu_derivative",
+    )
     passed("grad_norms_through_time: order of t, Wh.T, the derivative f'(a_t), the batch average and relu are right")
 
 
@@ -218,50 +276,78 @@ def check_clip_grad_norm(clip_grad_norm) -> None:
 
     clipped, total_norm = _clip(clip_grad_norm, _copy(_GRADS), 10.0)
     total_norm = float(as_array("total_norm", total_norm))
-    wrong_norms = [
-        (49.0, "you forgot the square root: total_norm = sqrt(sum of the squares of every entry)"),
-        (11.0, "you added the norms of the tensors (2 + 3 + 6); take the square root of the sum of ALL squares"),
-        (6.0, "you returned the largest norm of one tensor; total_norm is the norm of all gradients together"),
-    ]
-    for value, message in wrong_norms:
-        if np.isclose(total_norm, value):
-            fail(f"`total_norm` is {value:g} but should be 7 for gradients with norms 2, 3 and 6: {message}")
-    expect_close("total_norm", total_norm, 7.0, hint="for gradients with norms 2, 3 and 6 it is sqrt(4 + 9 + 36) = 7")
+    wrong = "`total_norm` is {:g} but should be 7 for gradients with norms 2, 3 and 6: {}"
+    if np.isclose(total_norm, 49.0):
+        fail(
+            wrong.format(49.0, "you forgot the square root: total_norm = sqrt(sum of the squares of every entry)"),
+            key="forgot_sqrt",
+        )
+    if np.isclose(total_norm, 11.0):
+        fail(
+            wrong.format(
+                11.0, "you added the norms of the tensors (2 + 3 + 6); take the square root of the sum of ALL squares"
+            ),
+            key="summed_tensor_norms",
+        )
+    if np.isclose(total_norm, 6.0):
+        fail(
+            wrong.format(
+                6.0, "you returned the largest norm of one tensor; total_norm is the norm of all gradients together"
+            ),
+            key="largest_tensor_norm",
+        )
+    expect_close(
+        "total_norm", total_norm, 7.0, hint="for gradients with norms 2, 3 and 6 it is sqrt(4 + 9 + 36) = 7",
+        key="wrong_total_norm",
+    )
     if all(is_close(clipped[name], 10.0 / 7.0 * _GRADS[name]) for name in _GRADS):
-        fail("the norm 7 is below max_norm = 10, so leave the gradients alone: clipping only ever shrinks them")
+        fail(
+            "the norm 7 is below max_norm = 10, so leave the gradients alone: clipping only ever shrinks them",
+            key="scaled_up_below_max_norm",
+        )
     for name, g in _GRADS.items():
         expect_close(
             f"clipped[{name!r}]",
             clipped[name],
             g,
             hint="the norm 7 is below max_norm = 10: return them unchanged (clip only if total_norm > max_norm)",
+            key="changed_below_max_norm",
         )
 
     grads = _copy(_GRADS)
     clipped, total_norm = _clip(clip_grad_norm, grads, 3.5)
     if np.isclose(float(as_array("total_norm", total_norm)), 3.5):
-        fail("`total_norm` should be the norm BEFORE clipping (7 here), not after it (3.5)")
-    expect_close("total_norm", total_norm, 7.0, hint="total_norm is the global norm before clipping, 7 here")
+        fail("`total_norm` should be the norm BEFORE clipping (7 here), not after it (3.5)", key="norm_after_clipping")
+    expect_close(
+        "total_norm", total_norm, 7.0, hint="total_norm is the global norm before clipping, 7 here",
+        key="wrong_total_norm",
+    )
     per_tensor = {name: g * min(1.0, 3.5 / np.linalg.norm(g)) for name, g in _GRADS.items()}
     if all(is_close(clipped[name], per_tensor[name]) for name in _GRADS):
         fail(
             "you clipped each tensor by its own norm (only b, with norm 6 > 3.5, changed). That changes the "
-            "direction of the whole gradient: multiply EVERY tensor by the same factor max_norm / total_norm"
+            "direction of the whole gradient: multiply EVERY tensor by the same factor max_norm / total_norm",
+            key="clipped_per_tensor",
         )
     if all(is_close(clipped[name], np.clip(g, -3.5, 3.5)) for name, g in _GRADS.items()):
-        fail("you clipped each entry by value (np.clip), which changes the direction; rescale by max_norm / total_norm")
+        fail(
+            "you clipped each entry by value (np.clip), which changes the direction; rescale by max_norm / total_norm",
+            key="clipped_by_value",
+        )
     for name, g in _GRADS.items():
         expect_close(
             f"clipped[{name!r}]",
             clipped[name],
             0.5 * g,
             hint="with total_norm 7 > max_norm 3.5 every gradient is multiplied by the same factor 3.5 / 7 = 0.5",
+            key="wrong_clipped",
         )
     for name, g in _GRADS.items():
         if not np.array_equal(grads[name], g):
             fail(
                 f"you changed the input grads[{name!r}] in place: compute new arrays (g * scale) and return them "
-                "in a new dict, leaving grads as it was"
+                "in a new dict, leaving grads as it was",
+                key="mutated_input",
             )
     passed("clip_grad_norm: global norm, nothing clipped below max_norm, one common factor above it, grads untouched")
 
@@ -297,7 +383,8 @@ def _scaled(scale_to_radius, W: np.ndarray, rho: float, copy: bool = True) -> np
     if np.iscomplexobj(result):
         fail(
             "your result has complex entries: eigenvalues of a real matrix can be complex, and dividing by one "
-            "makes W complex. Use the modulus, np.abs(np.linalg.eigvals(W)), before taking the max"
+            "makes W complex. Use the modulus, np.abs(np.linalg.eigvals(W)), before taking the max",
+            key="divided_by_complex_eigenvalue",
         )
     expect_shape("scale_to_radius(W, rho)", result, W.shape, hint="the scaled matrix has the shape of W")
     return as_array("scale_to_radius(W, rho)", result)
@@ -373,14 +460,20 @@ def _clip(clip_grad_norm, grads: dict[str, np.ndarray], max_norm: float) -> tupl
     call = f"clip_grad_norm(grads, {max_norm:g})"
     clipped, total_norm = expect_tuple(call, call_student(clip_grad_norm, call, grads, max_norm), ("clipped", "norm"))
     if not isinstance(clipped, dict):
-        fail(f"`clipped` should be a dict like grads (name -> array), got {type(clipped).__name__}")
+        fail(
+            f"`clipped` should be a dict like grads (name -> array), got {type(clipped).__name__}",
+            key="clipped_not_dict",
+        )
     missing = [name for name in grads if name not in clipped]
     if missing:
-        fail(f"`clipped` is missing key(s) {', '.join(missing)}: return one clipped array per key of grads")
+        fail(
+            f"`clipped` is missing key(s) {', '.join(missing)}: return one clipped array per key of grads",
+            key="clipped_missing_keys",
+        )
     for name, g in grads.items():
         expect_shape(f"clipped[{name!r}]", clipped[name], g.shape, hint="each clipped gradient has its input's shape")
     if np.ndim(as_array("total_norm", total_norm)) != 0:
-        fail(f"`total_norm` should be a single number, got shape {np.shape(total_norm)}")
+        fail(f"`total_norm` should be a single number, got shape {np.shape(total_norm)}", key="total_norm_not_scalar")
     return clipped, total_norm
 
 

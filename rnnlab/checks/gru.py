@@ -63,13 +63,16 @@ def check_gru_step_forward(gru_step_forward) -> None:
     r, z, n = sigmoid(bb[:, :H]), sigmoid(bb[:, H:2 * H]), np.tanh(bb[:, 2 * H:])
     if is_close(h, z * h_prev + (1 - z) * n):
         fail("you used PyTorch's update rule h = z * h_prev + (1 - z) * n: in the seeds' form (this course's) "
-             "z is the share of the NEW candidate, h = (1 - z) * h_prev + z * n")
+             "z is the share of the NEW candidate, h = (1 - z) * h_prev + z * n", key="pytorch_update_rule")
     if is_close(h, (1 - r) * h_prev + r * n):
-        fail("you took the update gate from the first block: the blocks are r, z, n, so z = sigmoid(a[:, H:2H])")
+        fail("you took the update gate from the first block: the blocks are r, z, n, so z = sigmoid(a[:, H:2H])",
+             key="gates_swapped")
     if is_close(h, n):
-        fail("h is only the candidate n: keep part of the old state, h = (1 - z) * h_prev + z * n")
+        fail("h is only the candidate n: keep part of the old state, h = (1 - z) * h_prev + z * n",
+             key="forgot_old_state")
     expect_close("h", h, (1 - z) * h_prev + z * n,
-                 hint="with Wx = 0 and Wh = 0, h = (1 - z) * h_prev + z * n with z = sigmoid(b_z), n = tanh(b_n)")
+                 hint="with Wx = 0 and Wh = 0, h = (1 - z) * h_prev + z * n with z = sigmoid(b_z), n = tanh(b_n)",
+                 key="wrong_h")
 
     # Wx = 0, b = 0: the recurrent terms, where the reset gate acts
     h = _step(gru_step_forward, (x, h_prev, zeros_x, Wh, zeros_b))
@@ -77,26 +80,31 @@ def check_gru_step_forward(gru_step_forward) -> None:
     r, z = sigmoid(a_rz[:, :H]), sigmoid(a_rz[:, H:])
     if is_close(h, (1 - z) * h_prev + z * np.tanh(r * (h_prev @ Wh[:, 2 * H:]))):
         fail("you applied the reset gate after the product, r * (h_prev @ Wh_n) (PyTorch's GRU): in the seeds' form "
-             "it scales the state first, n = tanh(x @ Wx_n + (r * h_prev) @ Wh_n + b_n)")
+             "it scales the state first, n = tanh(x @ Wx_n + (r * h_prev) @ Wh_n + b_n)", key="reset_after_product")
     if is_close(h, (1 - z) * h_prev + z * np.tanh(h_prev @ Wh[:, 2 * H:])):
-        fail("the reset gate does nothing in your candidate: n = tanh(x @ Wx_n + (r * h_prev) @ Wh_n + b_n)")
+        fail("the reset gate does nothing in your candidate: n = tanh(x @ Wx_n + (r * h_prev) @ Wh_n + b_n)",
+             key="ignored_reset_gate")
     expect_close("h", h, _right(x, h_prev, zeros_x, Wh, zeros_b),
-                 hint="with Wx = 0 and b = 0: r and z from h_prev @ Wh's first two blocks, n from (r * h_prev) @ Wh_n")
+                 hint="with Wx = 0 and b = 0: r and z from h_prev @ Wh's first two blocks, n from (r * h_prev) @ Wh_n",
+                 key="wrong_recurrent_term")
 
     h = _step(gru_step_forward, (x, h_prev, Wx, zeros_h, zeros_b))
     if is_close(h, _right(x, h_prev, zeros_x, zeros_h, zeros_b)):
-        fail("with Wh = 0 and b = 0 your h ignores the input: add x @ Wx to every block's pre-activation")
+        fail("with Wh = 0 and b = 0 your h ignores the input: add x @ Wx to every block's pre-activation",
+             key="ignored_input")
     expect_close("h", h, _right(x, h_prev, Wx, zeros_h, zeros_b),
-                 hint="with Wh = 0 and b = 0 the gates and the candidate come from x @ Wx: check your input term")
+                 hint="with Wh = 0 and b = 0 the gates and the candidate come from x @ Wx: check your input term",
+                 key="wrong_input_term")
 
     h = _step(gru_step_forward, (x, h_prev, Wx, Wh, b))
     expect_close("h", h, _right(x, h_prev, Wx, Wh, b),
-                 hint="each term is right alone but not together: a = x @ Wx + b, plus the recurrent products")
+                 hint="each term is right alone but not together: a = x @ Wx + b, plus the recurrent products",
+                 key="wrong_preactivation")
 
     sizes = "right for N=3, D=4, H=5 but not for N=1, D=2, H=3: take the sizes from the arrays, not fixed numbers"
     small = _step_problem(N=1, D=2, H=3, seed=1)
     h = _step(gru_step_forward, small, sizes=sizes)
-    expect_close("h", h, _right(*small), hint=sizes)
+    expect_close("h", h, _right(*small), hint=sizes, key="hard_coded_sizes")
     passed("gru_step_forward: update rule, gate order, reset gate, input and recurrent terms are right")
 
 
@@ -109,10 +117,13 @@ def _step(gru_step_forward, args, first=False, sizes=""):
     else:
         result = call_student(gru_step_forward, _STEP_CALL, *copies)
     h, _ = expect_tuple(_STEP_CALL, result, ("h", "cache"))
-    expect_shape("h", h, args[1].shape, hint=sizes or "h has one row per example and H columns, like h_prev")
+    if sizes:  # the shape was right for the first problem's sizes
+        expect_shape("h", h, args[1].shape, hint=sizes, key="hard_coded_sizes")
+    else:
+        expect_shape("h", h, args[1].shape, hint="h has one row per example and H columns, like h_prev")
     for name, original, copy in zip(("x", "h_prev", "Wx", "Wh", "b"), args, copies, strict=True):
         if not np.array_equal(original, copy):
-            fail(f"your function changed its input `{name}` in place: compute new arrays instead")
+            fail(f"your function changed its input `{name}` in place: compute new arrays instead", key="mutated_input")
     return as_array("h", h)
 
 
@@ -157,13 +168,15 @@ def check_gru_step_backward(gru_step_backward) -> None:
             x, h_prev, Wx, Wh, b = inputs
             z = cache.rzn[:, size[2]:2 * size[2]]
             if is_close(grads["dh_prev"] + dh * (1 - z), numeric["dh_prev"]):
-                fail("`dh_prev` misses the direct path: h = (1 - z) * h_prev + z * n, so add dh * (1 - z)")
+                fail("`dh_prev` misses the direct path: h = (1 - z) * h_prev + z * n, so add dh * (1 - z)",
+                     key="missing_direct_path")
             fail("only `dh_prev` is wrong: h_prev reaches h three ways, directly (dh * (1 - z)), through r * h_prev "
-                 "(d(r * h_prev) * r) and through the gates' products h_prev @ Wh_r and h_prev @ Wh_z")
+                 "(d(r * h_prev) * r) and through the gates' products h_prev @ Wh_r and h_prev @ Wh_z",
+                 key="wrong_dh_prev")
         fail(f"{', '.join(wrong)} wrong" + (f" ({', '.join(right)} right)" if right else "")
              + ": dn = dh * z, dz = dh * (n - h_prev), through tanh' = 1 - n**2 and sigmoid' = s * (1 - s); "
                "the candidate's product sees r * h_prev, so dWh_n = (r * h_prev).T @ da_n and "
-               "dr = (da_n @ Wh_n.T) * h_prev")
+               "dr = (da_n @ Wh_n.T) * h_prev", key="wrong_grads")
     passed("gru_step_backward: every gradient matches the numerical one")
 
 
@@ -213,12 +226,14 @@ def check_gru_backward(gru_backward) -> None:
         only_last = _gru.gru_backward(_only_last(dh), cache)
         if case == "every step" and all(is_close(grads[n], e) for n, e in zip(_SEQ_NAMES, only_last, strict=True)):
             fail("only the last step's dh reached the weights: add the upstream dh[:, t] at every step, "
-                 "dh_t = dh[:, t] + dh_prev of step t + 1")
+                 "dh_t = dh[:, t] + dh_prev of step t + 1", key="missing_upstream_grad")
         if is_close(grads["dh0"], 0 * right["dh0"]):
-            fail("`dh0` is 0: carry dh_prev from each step to the step before, and return the last one as dh0")
+            fail("`dh0` is 0: carry dh_prev from each step to the step before, and return the last one as dh0",
+                 key="missing_recurrent_grad")
         fine = [n for n in _SEQ_NAMES if n not in wrong]
         fail(f"with the loss on {case}: {', '.join(wrong)} wrong" + (f" ({', '.join(fine)} right)" if fine else "")
-             + ": dx[:, t] is step t's dx, dh0 the last dh_prev, and the weight gradients are summed over t")
+             + ": dx[:, t] is step t's dx, dh0 the last dh_prev, and the weight gradients are summed over t",
+             key="wrong_grads")
     passed("gru_backward: dh is carried back through time, weight gradients summed over the steps")
 
 

@@ -58,34 +58,41 @@ def check_lstm_step_forward(lstm_step_forward) -> None:
     i, f, g, o = _gates(np.tile(b, (3, 1)), H)
     c_right, h_right = f * c_prev + i * g, o * np.tanh(f * c_prev + i * g)
     _diagnose_gates(h, c, i, f, g, o, c_prev, b, H)
-    expect_close("c", c, c_right, hint="with Wx = 0 and Wh = 0, c = f * c_prev + i * g with each gate from its bias")
+    expect_close("c", c, c_right, hint="with Wx = 0 and Wh = 0, c = f * c_prev + i * g with each gate from its bias",
+                 key="wrong_c")
     if is_close(h, o * c_right):
-        fail("h = o * c is missing the tanh: the output is h = o * tanh(c)")
+        fail("h = o * c is missing the tanh: the output is h = o * tanh(c)", key="forgot_tanh_c")
     if is_close(h, np.tanh(o * c_right)):
-        fail("you took tanh(o * c): the tanh squashes the cell state first, h = o * tanh(c)")
-    expect_close("h", h, h_right, hint="h = o * tanh(c) with o = sigmoid of the output block (the last H columns)")
+        fail("you took tanh(o * c): the tanh squashes the cell state first, h = o * tanh(c)", key="tanh_outside_gate")
+    expect_close("h", h, h_right, hint="h = o * tanh(c) with o = sigmoid of the output block (the last H columns)",
+                 key="wrong_h")
 
     h, c = _step(lstm_step_forward, (x, h_prev, c_prev, Wx, zeros_h, np.zeros_like(b)))
     if is_close(c, _forward(x, h_prev, c_prev, zeros_x, zeros_h, np.zeros_like(b))[1]):
-        fail("with Wh = 0 and b = 0 your c ignores the input: add the input term x @ Wx to the gates' pre-activations")
+        fail("with Wh = 0 and b = 0 your c ignores the input: add the input term x @ Wx to the gates' pre-activations",
+             key="ignored_input")
     expect_close("c", c, _forward(x, h_prev, c_prev, Wx, zeros_h, np.zeros_like(b))[1],
-                 hint="with Wh = 0 and b = 0 the gates come from x @ Wx: check your input term")
+                 hint="with Wh = 0 and b = 0 the gates come from x @ Wx: check your input term", key="wrong_input_term")
 
     h, c = _step(lstm_step_forward, (x, h_prev, c_prev, zeros_x, Wh, np.zeros_like(b)))
     if is_close(c, _forward(x, h_prev, c_prev, zeros_x, zeros_h, np.zeros_like(b))[1]):
-        fail("with Wx = 0 and b = 0 your c ignores h_prev: add the recurrent term h_prev @ Wh to the pre-activations")
+        fail("with Wx = 0 and b = 0 your c ignores h_prev: add the recurrent term h_prev @ Wh to the pre-activations",
+             key="ignored_h_prev")
     expect_close("c", c, _forward(x, h_prev, c_prev, zeros_x, Wh, np.zeros_like(b))[1],
-                 hint="with Wx = 0 and b = 0 the gates come from h_prev @ Wh: check your recurrent term")
+                 hint="with Wx = 0 and b = 0 the gates come from h_prev @ Wh: check your recurrent term",
+                 key="wrong_recurrent_term")
 
     h, c = _step(lstm_step_forward, (x, h_prev, c_prev, Wx, Wh, b))
     h_right, c_right = _forward(x, h_prev, c_prev, Wx, Wh, b)
-    expect_close("c", c, c_right, hint="each term is right alone but not together: a = x @ Wx + h_prev @ Wh + b")
-    expect_close("h", h, h_right, hint="each term is right alone but not together: a = x @ Wx + h_prev @ Wh + b")
+    expect_close("c", c, c_right, hint="each term is right alone but not together: a = x @ Wx + h_prev @ Wh + b",
+                 key="wrong_preactivation")
+    expect_close("h", h, h_right, hint="each term is right alone but not together: a = x @ Wx + h_prev @ Wh + b",
+                 key="wrong_preactivation")
 
     sizes = "right for N=3, D=4, H=5 but not for N=1, D=2, H=3: take the sizes from the arrays, not fixed numbers"
     small = _step_problem(N=1, D=2, H=3, seed=1)
     h, c = _step(lstm_step_forward, small, sizes=sizes)
-    expect_close("h", h, _forward(*small)[0], hint=sizes)
+    expect_close("h", h, _forward(*small)[0], hint=sizes, key="hard_coded_sizes")
     passed("lstm_step_forward: gate order, cell state, output, input and recurrent terms are right")
 
 
@@ -95,17 +102,21 @@ def _diagnose_gates(h, c, i, f, g, o, c_prev, b, H) -> None:
     if is_close(c, f * c_prev + i * g):
         return
     if is_close(c, i * c_prev + f * g):
-        fail("you swapped the input and forget gates: the blocks are i, f, g, o, so f = sigmoid(a[:, H:2H])")
+        fail("you swapped the input and forget gates: the blocks are i, f, g, o, so f = sigmoid(a[:, H:2H])",
+             key="gates_swapped")
     i2, f2, o2, g2 = _gates(np.tile(b, (3, 1)), H, order="ifog")
     if is_close(c, f2 * c_prev + i2 * g2):
         fail("you used the gate order i, f, o, g (CS231n's): here the blocks are i, f, g, o, so g = tanh(a[:, 2H:3H]) "
-             "and o = sigmoid(a[:, 3H:])")
+             "and o = sigmoid(a[:, 3H:])", key="wrong_gate_order")
     if is_close(c, i * g):
-        fail("c forgets everything: the new cell state keeps f * c_prev, c = f * c_prev + i * g")
+        fail("c forgets everything: the new cell state keeps f * c_prev, c = f * c_prev + i * g",
+             key="cell_state_not_carried")
     if is_close(c, f * c_prev):
-        fail("c never writes anything new: add the input gate times the candidate, c = f * c_prev + i * g")
+        fail("c never writes anything new: add the input gate times the candidate, c = f * c_prev + i * g",
+             key="forgot_candidate")
     if is_close(c, f * c_prev + i * sigmoid(np.tile(b, (3, 1))[:, 2 * H:3 * H])):
-        fail("the candidate g takes a tanh, not a sigmoid: g = tanh(a[:, 2H:3H]) can be negative")
+        fail("the candidate g takes a tanh, not a sigmoid: g = tanh(a[:, 2H:3H]) can be negative",
+             key="sigmoid_candidate")
 
 
 def _gates(a, H, order="ifgo"):
@@ -133,12 +144,16 @@ def _step(lstm_step_forward, args, first=False, sizes=""):
         result = call_student(lstm_step_forward, _STEP_CALL, *copies)
     h, c, _ = expect_tuple(_STEP_CALL, result, ("h", "c", "cache"))
     N, H = args[1].shape
-    hint = sizes or "h and c have one row per example and H columns, like h_prev and c_prev"
-    expect_shape("h", h, (N, H), hint=hint)
-    expect_shape("c", c, (N, H), hint=hint)
+    if sizes:  # the shapes were right for the first problem's sizes
+        expect_shape("h", h, (N, H), hint=sizes, key="hard_coded_sizes")
+        expect_shape("c", c, (N, H), hint=sizes, key="hard_coded_sizes")
+    else:
+        hint = "h and c have one row per example and H columns, like h_prev and c_prev"
+        expect_shape("h", h, (N, H), hint=hint)
+        expect_shape("c", c, (N, H), hint=hint)
     for name, original, copy in zip(("x", "h_prev", "c_prev", "Wx", "Wh", "b"), args, copies, strict=True):
         if not np.array_equal(original, copy):
-            fail(f"your function changed its input `{name}` in place: compute new arrays instead")
+            fail(f"your function changed its input `{name}` in place: compute new arrays instead", key="mutated_input")
     return as_array("h", h), as_array("c", c)
 
 
@@ -180,16 +195,18 @@ def check_lstm_step_backward(lstm_step_backward) -> None:
             continue
         if case == "dh only" and not is_close(grads["dc_prev"], numeric["dc_prev"]):
             fail("with a gradient on h only, `dc_prev` is wrong: dh reaches the cell state through h = o * tanh(c), "
-                 "so the total gradient on c is dc + dh * o * (1 - tanh(c)**2), and dc_prev = that * f")
+                 "so the total gradient on c is dc + dh * o * (1 - tanh(c)**2), and dc_prev = that * f",
+                 key="missing_dh_to_dc")
         if case == "dc only" and "dc_prev" in wrong:
             fail("with a gradient on c only, dc_prev should be dc * f: the old cell state enters "
-                 "c = f * c_prev + i * g multiplied by the forget gate")
+                 "c = f * c_prev + i * g multiplied by the forget gate", key="dc_prev_missing_f")
         right = [n for n in _STEP_NAMES if n not in wrong]
         fail(f"with the upstream gradient on {case}: {', '.join(wrong)} wrong"
              + (f" ({', '.join(right)} right)" if right else "")
              + ": go back through c = f * c_prev + i * g and the gates' non-linearities, da = [di, df, dg, do] with "
                "di = dc * g * i * (1 - i), df = dc * c_prev * f * (1 - f), dg = dc * i * (1 - g**2), "
-               "do = dh * tanh(c) * o * (1 - o); then dx = da @ Wx.T, dh_prev = da @ Wh.T, dWx = x.T @ da")
+               "do = dh * tanh(c) * o * (1 - o); then dx = da @ Wx.T, dh_prev = da @ Wh.T, dWx = x.T @ da",
+             key="wrong_grads")
     passed("lstm_step_backward: every gradient matches the numerical one, through h and through c")
 
 
@@ -256,14 +273,14 @@ def check_lstm_backward(lstm_backward) -> None:
             continue
         if _matches(grads, _without_dc_carry(dh, cache)):
             fail("you did not carry the cell-state gradient back: each step's dc_prev is the next (earlier) step's dc; "
-                 "start with dc = 0 at the last step and pass dc_prev along like dh_prev")
+                 "start with dc = 0 at the last step and pass dc_prev along like dh_prev", key="missing_cell_grad")
         if case == "every step" and _matches(grads, _lstm.lstm_backward(_only_last(dh), cache)):
             fail("only the last step's dh reached the weights: add the upstream dh[:, t] at every step, "
-                 "dh_t = dh[:, t] + dh_prev of step t + 1")
+                 "dh_t = dh[:, t] + dh_prev of step t + 1", key="missing_upstream_grad")
         right_names = [n for n in _SEQ_NAMES if n not in wrong]
         fail(f"with the loss on {case}: {', '.join(wrong)} wrong" + (f" ({', '.join(right_names)} right)"
              if right_names else "") + ": dx[:, t] is step t's dx, dh0 the last dh_prev, and the weight gradients "
-             "are summed over t")
+             "are summed over t", key="wrong_grads")
     passed("lstm_backward: dh and dc are carried back through time, weight gradients summed over the steps")
 
 

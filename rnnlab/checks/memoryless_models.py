@@ -58,7 +58,8 @@ def check_make_windows(make_windows) -> None:
     if as_array("X", X).shape == (5, 3):
         fail(
             "`X` has shape (5, 3) but should be (4, 3): the last window series[4:7] has no value after it to "
-            "predict, so there are T - p windows, not T - p + 1"
+            "predict, so there are T - p windows, not T - p + 1",
+            key="one_window_too_many",
         )
     expect_shape("X", X, (4, 3), hint="one row per window and p values per row: X has shape (T - p, p)")
     expect_shape("y", y, (4,), hint="one target per window: y is 1-d with shape (T - p,)")
@@ -66,19 +67,24 @@ def check_make_windows(make_windows) -> None:
     windows = np.array([[0.0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]])
     targets = np.array([3.0, 4, 5, 6])
     if is_close(X, windows + 1):
-        fail("your first window starts at index 1; it should start at index 0: X[0] = series[0:p]")
+        fail("your first window starts at index 1; it should start at index 0: X[0] = series[0:p]",
+             key="window_starts_at_one")
     if is_close(y, targets - 1):
         fail(
             "your target is the last value inside its window; it should be the value after the window: "
-            "y[i] = series[i + p]"
+            "y[i] = series[i + p]",
+            key="target_inside_window",
         )
     if is_close(y, targets + 1):
-        fail("your target skips a value: y[i] should be series[i + p], the value right after X[i]")
-    expect_close("y", y, targets, hint="y[i] should be series[i + p]; with series = np.arange(7.), p = 3: y[0] = 3")
+        fail("your target skips a value: y[i] should be series[i + p], the value right after X[i]",
+             key="target_skips_a_value")
+    expect_close("y", y, targets, hint="y[i] should be series[i + p]; with series = np.arange(7.), p = 3: y[0] = 3",
+                 key="wrong_y")
     if is_close(X, windows[:, ::-1]):
-        fail("each window is reversed: X[i] should be series[i:i+p] in time order, oldest value first")
+        fail("each window is reversed: X[i] should be series[i:i+p] in time order, oldest value first",
+             key="reversed_window")
     hint = f"X[i] should be series[i:i+p]; for series = np.arange(7.) X[0] = [0, 1, 2], yours is {as_array('X', X)[0]}"
-    expect_close("X", X, windows, hint=hint)
+    expect_close("X", X, windows, hint=hint, key="wrong_x")
 
     rng = np.random.default_rng(1)
     other = rng.standard_normal(6)
@@ -87,9 +93,9 @@ def check_make_windows(make_windows) -> None:
     )
     X_ref, y_ref = _series.make_windows(other, 1)
     hint = "correct for p = 3 but not for p = 1: use p (and len(series)) instead of fixed numbers"
-    expect_shape("X", X1, X_ref.shape, hint=hint)
-    expect_close("X", X1, X_ref, hint=hint)
-    expect_close("y", y1, y_ref, hint=hint)
+    expect_shape("X", X1, X_ref.shape, hint=hint, key="hard_coded_sizes")
+    expect_close("X", X1, X_ref, hint=hint, key="hard_coded_sizes")
+    expect_close("y", y1, y_ref, hint=hint, key="hard_coded_sizes")
     passed("make_windows: shapes, window order and targets are right")
 
 
@@ -101,31 +107,37 @@ def check_fit_ar(fit_ar) -> None:
     if not is_close(w, [0.5]) and _is_fit_without_intercept(w, c, ar1, 1):
         fail(
             "you forgot the intercept: on x_t = 0.5 x_{t-1} + 1 (mean near 2, not 0) the fit needs a constant "
-            "term. Append a column of ones to X and fit y ~= X @ w + c"
+            "term. Append a column of ones to X and fit y ~= X @ w + c",
+            key="forgot_intercept",
         )
-    expect_close("w", w, [0.5], hint="on the noiseless series x_t = 0.5 x_{t-1} + 1 the fit should give w = [0.5]")
-    expect_close("c", c, 1.0, hint="w is right but c is not: c is the coefficient of the column of ones")
+    expect_close("w", w, [0.5], hint="on the noiseless series x_t = 0.5 x_{t-1} + 1 the fit should give w = [0.5]",
+                 key="wrong_w")
+    expect_close("c", c, 1.0, hint="w is right but c is not: c is the coefficient of the column of ones",
+                 key="wrong_c")
 
     ar2 = _noiseless_ar([1.2, -0.5], intercept=0.6, start=[0.0, 1.0], T=20)  # x_t = 1.2 x_{t-1} - 0.5 x_{t-2} + 0.6
     w, c = _fit(fit_ar, ar2, 2)
     if is_close(w, [1.2, -0.5]):
         fail(
             "your coefficients are in reverse order: w[j] multiplies column j of X = series[i:i+p], so w[0] "
-            "weights the oldest value and w[-1] the newest (the true w here is [-0.5, 1.2])"
+            "weights the oldest value and w[-1] the newest (the true w here is [-0.5, 1.2])",
+            key="reversed_coefficients",
         )
     if _is_fit_without_intercept(w, c, ar2, 2):
-        fail("you forgot the intercept: append a column of ones to X and fit y ~= X @ w + c")
+        fail("you forgot the intercept: append a column of ones to X and fit y ~= X @ w + c", key="forgot_intercept")
     expect_close(
-        "w", w, [-0.5, 1.2], hint="on x_t = 1.2 x_{t-1} - 0.5 x_{t-2} + 0.6 the fit should give w = [-0.5, 1.2]"
+        "w", w, [-0.5, 1.2], hint="on x_t = 1.2 x_{t-1} - 0.5 x_{t-2} + 0.6 the fit should give w = [-0.5, 1.2]",
+        key="wrong_w",
     )
-    expect_close("c", c, 0.6, hint="w is right but c is not: c is the coefficient of the column of ones")
+    expect_close("c", c, 0.6, hint="w is right but c is not: c is the coefficient of the column of ones",
+                 key="wrong_c")
 
     noisy = 3.0 + _series.ar_series(200, _series.AR2_COEFS, noise=0.5, rng=np.random.default_rng(2))
     w, c = _fit(fit_ar, noisy, 3)
     w_ref, c_ref = _autoregressive.fit_ar(noisy, 3)
     hint = "right on noiseless series but not the least-squares solution on a noisy one: use np.linalg.lstsq"
-    expect_close("w", w, w_ref, hint=hint, atol=1e-6)
-    expect_close("c", c, c_ref, hint=hint, atol=1e-6)
+    expect_close("w", w, w_ref, hint=hint, key="not_least_squares", atol=1e-6)
+    expect_close("c", c, c_ref, hint=hint, key="not_least_squares", atol=1e-6)
     passed("fit_ar: shapes, intercept, coefficient order and least-squares values are right")
 
 
@@ -139,7 +151,7 @@ def check_window_mlp_forward(window_mlp_forward) -> None:
     result = assert_not_delegating(window_mlp_forward, _window_mlp.window_mlp_forward, X.copy(), _copy(params))
     y, _ = expect_tuple("window_mlp_forward(X, params)", result, ("y", "cache"))
     if as_array("y", y).shape == (X.shape[0], 1):
-        fail("`y` has shape (N, 1) but should be (N,): take column 0, y = (h @ W2 + b2)[:, 0]")
+        fail("`y` has shape (N, 1) but should be (N,): take column 0, y = (h @ W2 + b2)[:, 0]", key="y_not_squeezed")
     expect_shape("y", y, (X.shape[0],), hint="one prediction per window: y has shape (N,)")
 
     y = _forward_y(window_mlp_forward, X, {**zeros, "b2": b2})
@@ -148,26 +160,30 @@ def check_window_mlp_forward(window_mlp_forward) -> None:
         y,
         np.full(X.shape[0], b2[0]),
         hint="with all weights and b1 zero, every prediction should equal b2: check your output bias b2",
+        key="wrong_output_bias",
     )
 
     y = _forward_y(window_mlp_forward, X, {**zeros, "b1": b1, "W2": W2})
     if is_close(y, np.full(X.shape[0], (b1 @ W2)[0])):
-        fail("with W1 = 0 your hidden layer is b1 instead of tanh(b1): add b1 inside the tanh, h = tanh(X @ W1 + b1)")
+        fail("with W1 = 0 your hidden layer is b1 instead of tanh(b1): add b1 inside the tanh, h = tanh(X @ W1 + b1)",
+             key="bias_outside_tanh")
     expect_close(
         "y",
         y,
         np.full(X.shape[0], (np.tanh(b1) @ W2)[0]),
         hint="with W1 = 0 the hidden layer should be tanh(b1) for every window: check your first bias b1",
+        key="wrong_hidden_bias",
     )
 
     y = _forward_y(window_mlp_forward, X, {**zeros, "W1": W1, "W2": W2})
     if is_close(y, (X @ W1 @ W2)[:, 0]):
-        fail("you forgot the tanh: the hidden layer is h = tanh(X @ W1 + b1)")
+        fail("you forgot the tanh: the hidden layer is h = tanh(X @ W1 + b1)", key="forgot_tanh")
     expect_close(
         "y",
         y,
         (np.tanh(X @ W1) @ W2)[:, 0],
         hint="with both biases zero, y should be tanh(X @ W1) @ W2: check the products X @ W1 and h @ W2",
+        key="wrong_products",
     )
 
     y = _forward_y(window_mlp_forward, X, params)
@@ -176,6 +192,7 @@ def check_window_mlp_forward(window_mlp_forward) -> None:
         y,
         _window_mlp.window_mlp_forward(X, params)[0],
         hint="each term is right on its own but not all together: a = X @ W1 + b1, h = tanh(a), y = h @ W2 + b2",
+        key="wrong_y",
     )
     passed("window_mlp_forward: output bias, hidden bias, tanh and products are right")
 
@@ -193,18 +210,24 @@ def check_window_mlp_backward(window_mlp_backward, window_mlp_forward=None) -> N
         result = call_student(window_mlp_forward, "window_mlp_forward(X, params)", X.copy(), _copy(params))
         y, cache = expect_tuple("window_mlp_forward(X, params)", result, ("y", "cache"))
         if not is_close(y, y_ref):
-            fail("your window_mlp_forward is not right yet: make check_window_mlp_forward pass first")
+            fail("your window_mlp_forward is not right yet: make check_window_mlp_forward pass first",
+                 key="wrong_forward")
     grads = _call_backward(window_mlp_backward, dy.copy(), cache, own_cache=window_mlp_forward is not None)
 
     if not isinstance(grads, dict):
-        fail(f"`window_mlp_backward` should return a dict with keys W1, b1, W2, b2, got {type(grads).__name__}")
+        message = f"`window_mlp_backward` should return a dict with keys W1, b1, W2, b2, got {type(grads).__name__}"
+        if grads is None:
+            fail(message, key="returned_none")
+        fail(message, key="wrong_return")
     missing = [name for name in _GRAD_NAMES if name not in grads]
     if missing:
-        fail(f"the gradient dict is missing key(s) {', '.join(missing)}: use the same keys as params")
+        fail(f"the gradient dict is missing key(s) {', '.join(missing)}: use the same keys as params",
+             key="missing_grad_keys")
     N, H = X.shape[0], params["b1"].shape[0]
     for name, unsummed_shape in (("b1", (N, H)), ("b2", (N,)), ("b2", (N, 1))):
         if as_array(_GRAD_NAMES[name], grads[name]).shape == unsummed_shape:
-            fail(f"`{_GRAD_NAMES[name]}` has one row per window: sum it over the batch (axis 0)")
+            fail(f"`{_GRAD_NAMES[name]}` has one row per window: sum it over the batch (axis 0)",
+                 key="db_not_summed_over_batch")
     for name, value in params.items():
         expect_shape(_GRAD_NAMES[name], grads[name], value.shape, hint=f"it must match {name}: {_GRAD_HINTS[name]}")
 
@@ -220,17 +243,19 @@ def check_window_mlp_backward(window_mlp_backward, window_mlp_forward=None) -> N
     h, W2 = np.tanh(X @ params["W1"] + params["b1"]), params["W2"]
     dh = dy[:, None] @ W2.T
     if is_close(grads["W1"], X.T @ dh) or is_close(grads["b1"], dh.sum(axis=0)):
-        fail("you forgot the tanh derivative: multiply by (1 - h**2) before going back through W1")
+        fail("you forgot the tanh derivative: multiply by (1 - h**2) before going back through W1",
+             key="forgot_tanh_derivative")
     da = dh * (1 - h**2)
     if is_close(grads["b1"], da.mean(axis=0)) or is_close(grads["b2"], [dy.mean()]):
-        fail("you averaged the bias gradient over the batch: sum it instead (the loss already divides by N)")
+        fail("you averaged the bias gradient over the batch: sum it instead (the loss already divides by N)",
+             key="db_averaged_over_batch")
     right = [_GRAD_NAMES[name] for name in params if name not in wrong]
     wrong_names = ", ".join(_GRAD_NAMES[name] for name in wrong)
     verb = "is" if len(wrong) == 1 else "are"
     summary = f"{wrong_names} {verb} wrong"
     if right:
         summary += f" while {', '.join(right)} {'is' if len(right) == 1 else 'are'} right"
-    fail(f"{summary}: check " + "; ".join(_GRAD_HINTS[name] for name in wrong))
+    fail(f"{summary}: check " + "; ".join(_GRAD_HINTS[name] for name in wrong), key="wrong_grads")
 
 
 def _fit(fit_ar, series: np.ndarray, p: int, check_delegation: bool = False) -> tuple:
@@ -244,10 +269,12 @@ def _fit(fit_ar, series: np.ndarray, p: int, check_delegation: bool = False) -> 
     w, c = expect_tuple(call, result, ("w", "c"))
     shape = as_array("w", w).shape
     if shape == (p + 1,):
-        fail(f"`w` has shape {shape} but should be ({p},): return the intercept separately as c, not inside w")
+        fail(f"`w` has shape {shape} but should be ({p},): return the intercept separately as c, not inside w",
+             key="intercept_inside_w")
     expect_shape("w", w, (p,), hint="one coefficient per lag: w is 1-d with shape (p,)")
     if np.ndim(as_array("c", c)) != 0:
-        fail(f"`c` should be a single number but has shape {np.shape(c)}: return float(...) of the intercept")
+        fail(f"`c` should be a single number but has shape {np.shape(c)}: return float(...) of the intercept",
+             key="c_not_scalar")
     return as_array("w", w), float(as_array("c", c))
 
 
@@ -296,7 +323,7 @@ def _call_backward(window_mlp_backward, dy: np.ndarray, cache, own_cache: bool):
         if own_cache or err.raised is NotImplementedError:
             raise
         message = f"{err}\n{_CACHE_NOTE}"
-    fail(message)
+    fail(message, key="own_cache_layout")
 
 
 def _copy(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

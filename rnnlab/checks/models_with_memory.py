@@ -60,32 +60,39 @@ def _check_noiseless(simulate_lds) -> None:
     __tracebackhide__ = True
     T = 6
     args = (_A.copy(), _C.copy(), np.zeros((2, 2)), np.zeros((2, 2)), _Z0.copy(), T)
-    result = _with_note(
+    result, message = _with_note(
         lambda: assert_not_delegating(simulate_lds, _lds.simulate_lds, *args, rng=np.random.default_rng(0)),
         _ZERO_NOISE_NOTE,
         only=np.linalg.LinAlgError,
     )
+    if message is not None:
+        fail(message, key="used_cholesky")
     z, x = expect_tuple("simulate_lds(A, C, Q, R, z0, T, rng)", result, ("z", "x"))
     if as_array("z", z).shape == (T + 1, 2):
-        fail("`z` has T + 1 rows: return z_1 .. z_T, the T states after z0; z0 itself is not part of the output")
+        fail("`z` has T + 1 rows: return z_1 .. z_T, the T states after z0; z0 itself is not part of the output",
+             key="included_z0")
     expect_shape("z", z, (T, 2), hint="one state per step: z has shape (T, Z)")
     expect_shape("x", x, (T, 2), hint="one observation per step: x has shape (T, D)")
 
     states = _noiseless_states(_A, _Z0, T)  # rows z_1 .. z_T
     previous = np.vstack([_Z0, states[:-1]])  # rows z_0 .. z_{T-1}
     if is_close(z, previous):
-        fail("`z` starts with z0: the first row should be z_1 = A z0 + w_1, the state after the first step")
+        fail("`z` starts with z0: the first row should be z_1 = A z0 + w_1, the state after the first step",
+             key="state_before_step")
     if is_close(z, _noiseless_states(_A.T, _Z0, T)):
         fail(
             "with Q = 0 your states follow A.T instead of A: the new state is A @ z_prev (z_prev @ A multiplies "
-            "by the transpose)"
+            "by the transpose)",
+            key="a_transposed",
         )
-    expect_close("z", z, states, hint="with Q = 0 the states should be z_t = A @ z_{t-1}, starting from z0")
+    expect_close("z", z, states, hint="with Q = 0 the states should be z_t = A @ z_{t-1}, starting from z0",
+                 key="wrong_z")
     if is_close(x, previous @ _C.T):
-        fail("`x` is computed from the previous state: first move the state on, then observe it, x_t = C z_t + v_t")
+        fail("`x` is computed from the previous state: first move the state on, then observe it, x_t = C z_t + v_t",
+             key="observed_previous_state")
     if is_close(x, states @ _C):
-        fail("with R = 0 your observations are C.T @ z_t: the observation is C @ z_t")
-    expect_close("x", x, states @ _C.T, hint="with R = 0 the observations should be x_t = C @ z_t")
+        fail("with R = 0 your observations are C.T @ z_t: the observation is C @ z_t", key="c_transposed")
+    expect_close("x", x, states @ _C.T, hint="with R = 0 the observations should be x_t = C @ z_t", key="wrong_x")
 
 
 def _check_one_sensor(simulate_lds) -> None:
@@ -95,23 +102,27 @@ def _check_one_sensor(simulate_lds) -> None:
     call = "simulate_lds(A, C, Q, R, z0, T, rng) with D = 1"
     hint = "right with D = Z = 2 but not with one sensor, D = 1: take Z and D from the shapes of A and C"
     args = (_A.copy(), C.copy(), np.zeros((2, 2)), np.zeros((1, 1)), _Z0.copy(), 4)
-    result = _with_note(lambda: call_student(simulate_lds, call, *args, rng=np.random.default_rng(0)), hint)
+    result, message = _with_note(lambda: call_student(simulate_lds, call, *args, rng=np.random.default_rng(0)), hint)
+    if message is not None:
+        fail(message, key="hard_coded_sizes")
     _, x = expect_tuple(call, result, ("z", "x"))
     if as_array("x", x).shape == (4,):
-        fail("`x` has shape (T,) but should be (T, D) = (T, 1): keep the observation axis even when D = 1")
-    expect_close("x", x, _noiseless_states(_A, _Z0, 4) @ C.T, hint=hint)
+        fail("`x` has shape (T,) but should be (T, D) = (T, 1): keep the observation axis even when D = 1",
+             key="dropped_observation_axis")
+    expect_close("x", x, _noiseless_states(_A, _Z0, 4) @ C.T, hint=hint, key="hard_coded_sizes")
 
 
-def _with_note(attempt, note: str, only: type | None = None):
-    """Return attempt(); if the student's function raised (only: that exception type), fail adding ``note``."""
+def _with_note(attempt, note: str, only: type | None = None) -> tuple:
+    """Return (attempt(), None); if the student's function raised (only: that exception type), return (None, the
+    error's message with ``note`` added), for the caller to fail with the key of the mistake ``note`` names,
+    outside the except block, so with no chained traceback."""
     __tracebackhide__ = True
     try:
-        return attempt()
+        return attempt(), None
     except StudentCallError as err:
         if err.raised is NotImplementedError or (only is not None and err.raised is not only):
             raise
-        message = f"{err}\n{note}"
-    fail(message)  # outside the except block, so no chained traceback
+        return None, f"{err}\n{note}"
 
 
 def _noiseless_states(A: np.ndarray, z0: np.ndarray, T: int) -> np.ndarray:
@@ -139,12 +150,14 @@ def _check_uses_rng(simulate_lds) -> None:
     if not (is_close(first[0], again[0]) and is_close(first[1], again[1])):
         fail(
             "two calls with np.random.default_rng(5) gave different sequences: draw every random number from "
-            "the `rng` argument (e.g. rng.multivariate_normal), never from np.random"
+            "the `rng` argument (e.g. rng.multivariate_normal), never from np.random",
+            key="used_global_random",
         )
     if is_close(first[0], other[0]) and is_close(first[1], other[1]):
         fail(
             "rng = np.random.default_rng(5) and default_rng(6) gave the same sequence: draw the noise from the "
-            "`rng` you are given, not from a generator of your own"
+            "`rng` you are given, not from a generator of your own",
+            key="used_own_generator",
         )
 
 
@@ -156,18 +169,24 @@ def _check_noise(simulate_lds) -> None:
     v = x - z @ _C.T  # v_t = x_t - C z_t
     for name, noise, cov, symbol in (("process", w, _Q, "w_t ~ N(0, Q)"), ("observation", v, _R, "v_t ~ N(0, R)")):
         if np.allclose(noise, 0.0):
-            fail(f"your simulation has no {name} noise: add {symbol}, e.g. rng.multivariate_normal(zeros, cov)")
+            message = f"your simulation has no {name} noise: add {symbol}, e.g. rng.multivariate_normal(zeros, cov)"
+            if cov is _Q:
+                fail(message, key="forgot_process_noise")
+            fail(message, key="forgot_observation_noise")
         if np.allclose(noise[1:], noise[0]):
-            fail(f"your {name} noise is the same at every step: draw a fresh {symbol} at each step")
+            fail(f"your {name} noise is the same at every step: draw a fresh {symbol} at each step",
+                 key="noise_drawn_once")
         sample_cov = noise.T @ noise / len(noise)
         other = _R if cov is _Q else _Q
         if np.allclose(sample_cov, other, atol=0.06) and not np.allclose(sample_cov, cov, atol=0.06):
-            fail("you swapped Q and R: Q is the covariance of the process noise w_t, R of the observation noise v_t")
+            fail("you swapped Q and R: Q is the covariance of the process noise w_t, R of the observation noise v_t",
+                 key="q_r_swapped")
         if not np.allclose(noise.mean(axis=0), 0.0, atol=0.06) or not np.allclose(sample_cov, cov, atol=0.06):
             fail(
                 f"the {name} noise should be {symbol}, but over 3000 steps its mean is "
                 f"{np.round(noise.mean(axis=0), 2)} and its covariance {np.round(sample_cov, 2).tolist()}: pass "
-                "a zero mean and the covariance matrix itself (not its square root) to rng.multivariate_normal"
+                "a zero mean and the covariance matrix itself (not its square root) to rng.multivariate_normal",
+                key="wrong_noise_covariance",
             )
 
 
@@ -188,9 +207,11 @@ def check_hmm_forward(hmm_forward) -> None:
     result = assert_not_delegating(hmm_forward, _hmm.hmm_forward, *_hmm_args(_OBS))
     log_likelihood, alpha = _forward_result(result)
     if as_array("alpha", alpha).shape == (K, T):
-        fail("`alpha` has shape (K, T) but should be (T, K): one row per time step, one column per state")
+        fail("`alpha` has shape (K, T) but should be (T, K): one row per time step, one column per state",
+             key="alpha_transposed")
     if as_array("alpha", alpha).shape == (T + 1, K):
-        fail("`alpha` has T + 1 rows: alpha[0] is already the distribution after seeing obs[0]; don't store pi")
+        fail("`alpha` has T + 1 rows: alpha[0] is already the distribution after seeing obs[0]; don't store pi",
+             key="included_pi")
     expect_shape("alpha", alpha, (T, K), hint="one row per observation, one column per hidden state: (T, K)")
 
     _check_first_step(hmm_forward)
@@ -208,7 +229,8 @@ def _forward_result(result) -> tuple[float, np.ndarray]:
     __tracebackhide__ = True
     log_likelihood, alpha = expect_tuple("hmm_forward(pi, A, B, obs)", result, ("log_likelihood", "alpha"))
     if np.ndim(as_array("log_likelihood", log_likelihood)) != 0:
-        fail(f"`log_likelihood` should be a single number, got shape {np.shape(log_likelihood)}")
+        fail(f"`log_likelihood` should be a single number, got shape {np.shape(log_likelihood)}",
+             key="log_likelihood_not_scalar")
     return float(as_array("log_likelihood", log_likelihood)), alpha
 
 
@@ -230,12 +252,16 @@ def _check_first_step(hmm_forward) -> None:
     _, alpha = _call_forward(hmm_forward, obs)
     joint = _PI * _EMIT[:, obs[0]]
     if is_close(alpha[0], joint):
-        fail("alpha[0] is not normalised: divide pi * B[:, obs[0]] by its sum so that alpha[0] sums to 1")
+        fail("alpha[0] is not normalised: divide pi * B[:, obs[0]] by its sum so that alpha[0] sums to 1",
+             key="alpha_not_normalised")
     if is_close(alpha[0], _normalise(_PI @ _TRANS * _EMIT[:, obs[0]])):
-        fail("the first step has no transition: pi is already the distribution of s[0], alpha[0] ∝ pi * B[:, obs[0]]")
+        fail("the first step has no transition: pi is already the distribution of s[0], alpha[0] ∝ pi * B[:, obs[0]]",
+             key="transition_at_first_step")
     if is_close(alpha[0], _normalise(_PI * _EMIT[obs[0]])):
-        fail("you used the row B[obs[t]]; the likelihood of symbol obs[t] under each state is the column B[:, obs[t]]")
-    expect_close("alpha", alpha, _normalise(joint)[None], hint="for one observation alpha[0] ∝ pi * B[:, obs[0]]")
+        fail("you used the row B[obs[t]]; the likelihood of symbol obs[t] under each state is the column B[:, obs[t]]",
+             key="b_rows_not_columns")
+    expect_close("alpha", alpha, _normalise(joint)[None], hint="for one observation alpha[0] ∝ pi * B[:, obs[0]]",
+                 key="wrong_first_alpha")
 
 
 def _variants(obs: np.ndarray) -> dict[str, np.ndarray]:
@@ -259,40 +285,49 @@ def _check_recursion(alpha: np.ndarray) -> None:
     if not np.allclose(alpha.sum(axis=1), 1.0):
         fail(
             f"the rows of alpha sum to {np.round(alpha.sum(axis=1), 4)}, not 1: alpha[t] is a probability "
-            "distribution over states, so divide each step's product by its sum c_t"
+            "distribution over states, so divide each step's product by its sum c_t",
+            key="alpha_not_normalised",
         )
     variants = _variants(_OBS)
     if is_close(alpha, variants["A transposed"]):
         fail(
             "you used A transposed: A[i, j] = P(s[t] = j | s[t-1] = i), so the prediction sums over the "
-            "previous state i, alpha[t-1] @ A (not A @ alpha[t-1])"
+            "previous state i, alpha[t-1] @ A (not A @ alpha[t-1])",
+            key="a_transposed",
         )
     if is_close(alpha, variants["emission first"]):
         fail(
             "you applied the emission before the transition: first move the belief on, alpha[t-1] @ A, then "
-            "multiply by B[:, obs[t]], the likelihood of the new symbol under the new state"
+            "multiply by B[:, obs[t]], the likelihood of the new symbol under the new state",
+            key="emission_before_transition",
         )
     if is_close(alpha, variants["B rows"]):
-        fail("you used the row B[obs[t]]; the likelihood of symbol obs[t] under each state is the column B[:, obs[t]]")
+        fail("you used the row B[obs[t]]; the likelihood of symbol obs[t] under each state is the column B[:, obs[t]]",
+             key="b_rows_not_columns")
     expected = _hmm.hmm_forward(*_hmm_args(_OBS))[1]
-    expect_close("alpha", alpha, expected, hint=f"alpha[0] is right but a later step is not: {_FORWARD_HINT}")
+    expect_close("alpha", alpha, expected, hint=f"alpha[0] is right but a later step is not: {_FORWARD_HINT}",
+                 key="wrong_alpha")
 
 
 def _check_log_likelihood(log_likelihood: float) -> None:
     __tracebackhide__ = True
     log_c = np.log(_scales(_OBS))
     if np.isclose(log_likelihood, 0.0):
-        fail("`log_likelihood` is 0: add up log(c_t), the log of each step's sum before you normalise")
+        fail("`log_likelihood` is 0: add up log(c_t), the log of each step's sum before you normalise",
+             key="log_likelihood_not_accumulated")
     if np.isclose(log_likelihood, log_c[1:].sum()) or np.isclose(log_likelihood, log_c[-1]):
-        fail("`log_likelihood` misses some steps: add log(c_t) for every t, including t = 0")
+        fail("`log_likelihood` misses some steps: add log(c_t) for every t, including t = 0",
+             key="log_likelihood_misses_steps")
     if np.isclose(log_likelihood, np.exp(log_c.sum())):
-        fail("`log_likelihood` is the likelihood itself: return its logarithm, the sum of log(c_t)")
+        fail("`log_likelihood` is the likelihood itself: return its logarithm, the sum of log(c_t)",
+             key="likelihood_not_log")
     expect_close(
         "log_likelihood",
         log_likelihood,
         log_c.sum(),
         hint="alpha is right but the log-likelihood is not: it is the sum over t of log(c_t), c_t = sum of the "
         "unnormalised alpha[t]",
+        key="wrong_log_likelihood",
     )
 
 
@@ -323,12 +358,13 @@ def _check_long_sequence(hmm_forward) -> None:
         fail(
             "on 500 rolls of the casino your results contain NaN or inf: the probability of 500 rolls (around "
             "1e-380) underflows to 0 in float64. Normalise alpha at every step and add up the logs of the "
-            "normalisers c_t instead of multiplying probabilities"
+            "normalisers c_t instead of multiplying probabilities",
+            key="underflow",
         )
     log_ref, alpha_ref = _hmm.hmm_forward(*casino, obs)
     hint = f"right on 5 steps but not on 500: {_FORWARD_HINT}, at every step"
-    expect_close("alpha", alpha, alpha_ref, hint=hint)
-    expect_close("log_likelihood", log_likelihood, log_ref, hint=hint)
+    expect_close("alpha", alpha, alpha_ref, hint=hint, key="wrong_on_long_sequence")
+    expect_close("log_likelihood", log_likelihood, log_ref, hint=hint, key="wrong_on_long_sequence")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -387,22 +423,26 @@ def _check_predict(kalman_step) -> None:
     mu_new, P_new = _call_step(kalman_step, mu, P, _KF_X, A, np.zeros((2, 2)), Q, _KF_R)
     where = "with C = 0 the observation carries no information and only the prediction is left"
     if is_close(mu_new, mu):
-        fail(f"{where}, but your mean did not move: predict first, mu_pred = A @ mu")
+        fail(f"{where}, but your mean did not move: predict first, mu_pred = A @ mu", key="forgot_mean_prediction")
     if is_close(mu_new, A.T @ mu):
-        fail(f"{where}, but your mean moved with A.T: mu_pred = A @ mu (mu @ A multiplies by the transpose)")
-    expect_close("mu_new", mu_new, A @ mu, hint=f"{where}: mu_new should be mu_pred = A @ mu")
+        fail(f"{where}, but your mean moved with A.T: mu_pred = A @ mu (mu @ A multiplies by the transpose)",
+             key="a_transposed")
+    expect_close("mu_new", mu_new, A @ mu, hint=f"{where}: mu_new should be mu_pred = A @ mu", key="wrong_mu_pred")
     if is_close(P_new, A @ P @ A.T):
-        fail(f"{where}: P_new should be A @ P @ A.T + Q; you forgot the process noise Q")
+        fail(f"{where}: P_new should be A @ P @ A.T + Q; you forgot the process noise Q", key="forgot_process_noise")
     if is_close(P_new, P):
         fail(
             f"{where}, but your covariance is still the old P: the covariance moves with the dynamics too, "
-            "P_pred = A @ P @ A.T + Q, and the update shrinks P_pred, not P"
+            "P_pred = A @ P @ A.T + Q, and the update shrinks P_pred, not P",
+            key="forgot_covariance_prediction",
         )
     if is_close(P_new, P + Q):
-        fail(f"{where}: the covariance must move with the dynamics too, P_pred = A @ P @ A.T + Q")
+        fail(f"{where}: the covariance must move with the dynamics too, P_pred = A @ P @ A.T + Q",
+             key="covariance_without_dynamics")
     if is_close(P_new, A @ P @ A + Q) or is_close(P_new, A.T @ P @ A + Q):
-        fail(f"{where}: the transposes go like this, P_pred = A @ P @ A.T + Q")
-    expect_close("P_new", P_new, A @ P @ A.T + Q, hint=f"{where}: P_new should be P_pred = A @ P @ A.T + Q")
+        fail(f"{where}: the transposes go like this, P_pred = A @ P @ A.T + Q", key="p_pred_transposes")
+    expect_close("P_new", P_new, A @ P @ A.T + Q, hint=f"{where}: P_new should be P_pred = A @ P @ A.T + Q",
+                 key="wrong_p_pred")
 
 
 def _check_update(kalman_step) -> None:
@@ -415,27 +455,35 @@ def _check_update(kalman_step) -> None:
     K = P @ C.T @ np.linalg.inv(S)
     innovation = x - C @ mu
     if is_close(mu_new, mu):
-        fail(f"{where}: your mean ignores the observation; add the correction K @ (x - C @ mu_pred)")
+        fail(f"{where}: your mean ignores the observation; add the correction K @ (x - C @ mu_pred)",
+             key="forgot_correction")
     if is_close(mu_new, mu - K @ innovation):
-        fail(f"{where}: the correction has the wrong sign; it is + K @ (x - C @ mu_pred), towards the observation")
-    wrong_gains = {
-        "the gain is transposed: K = P_pred @ C.T @ inv(S) has shape (Z, D)": K.T,
-        "you forgot inv(S): K = P_pred @ C.T @ inv(S)": P @ C.T,
-        "S = C @ P_pred @ C.T + R; you left out the observation noise R": P @ C.T @ np.linalg.inv(C @ P @ C.T),
-        "C is transposed in the gain: K = P_pred @ C.T @ inv(S)": P @ C @ np.linalg.inv(S),
-        "inv(S) goes on the right: K = P_pred @ C.T @ inv(S)": np.linalg.inv(S) @ P @ C.T,
-    }
-    for mistake, gain in wrong_gains.items():
-        if is_close(mu_new, mu + gain @ innovation):
-            fail(f"{where}: {mistake}")
-    expect_close("mu_new", mu_new, mu + K @ innovation, hint=f"{where}: {_UPDATE_HINT}")
+        fail(f"{where}: the correction has the wrong sign; it is + K @ (x - C @ mu_pred), towards the observation",
+             key="correction_sign_flipped")
+    def gain_is(gain) -> bool:
+        return is_close(mu_new, mu + gain @ innovation)
+
+    if gain_is(K.T):
+        fail(f"{where}: the gain is transposed: K = P_pred @ C.T @ inv(S) has shape (Z, D)", key="gain_transposed")
+    if gain_is(P @ C.T):
+        fail(f"{where}: you forgot inv(S): K = P_pred @ C.T @ inv(S)", key="forgot_inv_s")
+    if gain_is(P @ C.T @ np.linalg.inv(C @ P @ C.T)):
+        fail(f"{where}: S = C @ P_pred @ C.T + R; you left out the observation noise R", key="forgot_observation_noise")
+    if gain_is(P @ C @ np.linalg.inv(S)):
+        fail(f"{where}: C is transposed in the gain: K = P_pred @ C.T @ inv(S)", key="c_transposed")
+    if gain_is(np.linalg.inv(S) @ P @ C.T):
+        fail(f"{where}: inv(S) goes on the right: K = P_pred @ C.T @ inv(S)", key="inv_s_on_left")
+    expect_close("mu_new", mu_new, mu + K @ innovation, hint=f"{where}: {_UPDATE_HINT}", key="wrong_mu_update")
     if is_close(P_new, P):
-        fail(f"{where}: your covariance did not shrink; an observation makes us surer, P_new = (I - K @ C) @ P_pred")
+        fail(f"{where}: your covariance did not shrink; an observation makes us surer, P_new = (I - K @ C) @ P_pred",
+             key="forgot_covariance_update")
     if is_close(P_new, (np.eye(2) + K @ C) @ P):
-        fail(f"{where}: the covariance should shrink, P_new = (I - K @ C) @ P_pred, with a minus")
+        fail(f"{where}: the covariance should shrink, P_new = (I - K @ C) @ P_pred, with a minus",
+             key="covariance_update_sign_flipped")
     if is_close(P_new, (np.eye(2) - C @ K) @ P):
-        fail(f"{where}: the order matters, P_new = (I - K @ C) @ P_pred (K @ C, not C @ K)")
-    expect_close("P_new", P_new, (np.eye(2) - K @ C) @ P, hint=f"{where}: P_new = (I - K @ C) @ P_pred")
+        fail(f"{where}: the order matters, P_new = (I - K @ C) @ P_pred (K @ C, not C @ K)", key="ck_instead_of_kc")
+    expect_close("P_new", P_new, (np.eye(2) - K @ C) @ P, hint=f"{where}: P_new = (I - K @ C) @ P_pred",
+                 key="wrong_p_update")
 
 
 def _check_both(kalman_step) -> None:
@@ -445,17 +493,20 @@ def _check_both(kalman_step) -> None:
     mu_pred, P_pred = A @ mu, A @ P @ A.T + Q
     mu_first, P_first = _update(mu, P, x, C, R)
     if is_close(mu_new, A @ mu_first) and is_close(P_new, A @ P_first @ A.T + Q):
-        fail("you updated before predicting: first predict with A and Q, then correct the prediction with x")
+        fail("you updated before predicting: first predict with A and Q, then correct the prediction with x",
+             key="update_before_predict")
     K_old = P @ C.T @ np.linalg.inv(C @ P @ C.T + R)
     if is_close(mu_new, mu_pred + K_old @ (x - C @ mu_pred)):
-        fail("the gain uses the old covariance P: compute S and K from the predicted covariance P_pred")
+        fail("the gain uses the old covariance P: compute S and K from the predicted covariance P_pred",
+             key="gain_from_old_p")
     K = P_pred @ C.T @ np.linalg.inv(C @ P_pred @ C.T + R)
     if is_close(mu_new, mu_pred + K @ (x - C @ mu)):
-        fail("the innovation compares x with C @ mu; compare it with the prediction, x - C @ mu_pred")
+        fail("the innovation compares x with C @ mu; compare it with the prediction, x - C @ mu_pred",
+             key="innovation_from_old_mu")
     mu_ref, P_ref = _update(mu_pred, P_pred, x, C, R)
     hint = "prediction and update are right on their own but not together: the update starts from mu_pred, P_pred"
-    expect_close("mu_new", mu_new, mu_ref, hint=hint)
-    expect_close("P_new", P_new, P_ref, hint=hint)
+    expect_close("mu_new", mu_new, mu_ref, hint=hint, key="update_not_from_prediction")
+    expect_close("P_new", P_new, P_ref, hint=hint, key="update_not_from_prediction")
 
 
 def _check_other_sizes(kalman_step) -> None:
@@ -468,10 +519,13 @@ def _check_other_sizes(kalman_step) -> None:
     Q, R, P = 0.1 * np.eye(3), np.array([[0.4]]), L @ L.T + np.eye(3)
     mu, x = rng.standard_normal(3), np.array([0.7])
     hint = "right for Z = D = 2 but not for Z = 3, D = 1: take sizes from the arrays (np.eye(len(mu)))"
-    mu_new, P_new = _with_note(lambda: _call_step(kalman_step, mu, P, x, A, C, Q, R), hint)
+    result, message = _with_note(lambda: _call_step(kalman_step, mu, P, x, A, C, Q, R), hint)
+    if message is not None:
+        fail(message, key="hard_coded_sizes")
+    mu_new, P_new = result
     mu_ref, P_ref = _lds.kalman_step(mu, P, x, A, C, Q, R)
-    expect_close("mu_new", mu_new, mu_ref, hint=hint)
-    expect_close("P_new", P_new, P_ref, hint=hint)
+    expect_close("mu_new", mu_new, mu_ref, hint=hint, key="hard_coded_sizes")
+    expect_close("P_new", P_new, P_ref, hint=hint, key="hard_coded_sizes")
 
 
 def references():

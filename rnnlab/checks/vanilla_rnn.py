@@ -59,53 +59,65 @@ def check_rnn_step_forward(rnn_step_forward) -> None:
     h = _step_h(rnn_step_forward, x, h_prev, zeros_x, zeros_h, b)
     expected = np.tile(np.tanh(b), (3, 1))
     if is_close(h, np.tanh(h_prev + b)):
-        fail("with Wx = 0 and Wh = 0 your h equals tanh(h_prev + b): multiply the previous state by Wh, h_prev @ Wh")
+        fail("with Wx = 0 and Wh = 0 your h equals tanh(h_prev + b): multiply the previous state by Wh, h_prev @ Wh",
+             key="forgot_wh")
     if is_close(h, np.zeros_like(expected)):
-        fail("with Wx = 0 and Wh = 0 every row of h should be tanh(b), yours is 0: you forgot the bias b")
+        fail("with Wx = 0 and Wh = 0 every row of h should be tanh(b), yours is 0: you forgot the bias b",
+             key="forgot_bias")
     if is_close(h, np.tile(b, (3, 1))):
-        fail("with Wx = 0 and Wh = 0 your h equals b instead of tanh(b): you forgot the tanh")
-    expect_close("h", h, expected, hint="with Wx = 0 and Wh = 0 every row of h should be tanh(b): check your bias b")
+        fail("with Wx = 0 and Wh = 0 your h equals b instead of tanh(b): you forgot the tanh", key="forgot_tanh")
+    expect_close("h", h, expected, hint="with Wx = 0 and Wh = 0 every row of h should be tanh(b): check your bias b",
+                 key="wrong_bias")
 
     h = _step_h(rnn_step_forward, x, h_prev, Wx, zeros_h, np.zeros_like(b))
     if is_close(h, x @ Wx):
-        fail("with Wh = 0 and b = 0 your h equals x @ Wx instead of tanh(x @ Wx): you forgot the tanh")
+        fail("with Wh = 0 and b = 0 your h equals x @ Wx instead of tanh(x @ Wx): you forgot the tanh",
+             key="forgot_tanh")
     if is_close(h, np.zeros((3, 5))):
-        fail("with Wh = 0 and b = 0 your h is 0 but should be tanh(x @ Wx): you left out the input term x @ Wx")
+        fail("with Wh = 0 and b = 0 your h is 0 but should be tanh(x @ Wx): you left out the input term x @ Wx",
+             key="ignored_input")
     expect_close(
-        "h", h, np.tanh(x @ Wx), hint="with Wh = 0 and b = 0 the output should be tanh(x @ Wx): check your input term"
+        "h", h, np.tanh(x @ Wx), hint="with Wh = 0 and b = 0 the output should be tanh(x @ Wx): check your input term",
+        key="wrong_input_term",
     )
 
     h = _step_h(rnn_step_forward, x, h_prev, zeros_x, Wh, np.zeros_like(b))
     if is_close(h, np.tanh(h_prev @ Wh.T)):
         fail(
             "with Wx = 0 and b = 0 your h equals tanh(h_prev @ Wh.T): you used Wh transposed. Write h_prev @ Wh; "
-            "Wh[i, j] is the weight from unit i of h_prev to unit j of h"
+            "Wh[i, j] is the weight from unit i of h_prev to unit j of h",
+            key="wh_transposed",
         )
     if is_close(h, np.zeros((3, 5))):
-        fail("with Wx = 0 and b = 0 your h is 0 but should be tanh(h_prev @ Wh): you left out the recurrent term")
+        fail("with Wx = 0 and b = 0 your h is 0 but should be tanh(h_prev @ Wh): you left out the recurrent term",
+             key="ignored_h_prev")
     if is_close(h, np.tanh(h_prev)):
-        fail("with Wx = 0 and b = 0 your h equals tanh(h_prev): multiply the previous state by Wh, h_prev @ Wh")
+        fail("with Wx = 0 and b = 0 your h equals tanh(h_prev): multiply the previous state by Wh, h_prev @ Wh",
+             key="forgot_wh")
     expect_close(
         "h",
         h,
         np.tanh(h_prev @ Wh),
         hint="with Wx = 0 and b = 0 the output should be tanh(h_prev @ Wh): check your recurrent term",
+        key="wrong_recurrent_term",
     )
 
     h = _step_h(rnn_step_forward, x, h_prev, Wx, Wh, b)
     if is_close(h, np.tanh(x @ Wx) + np.tanh(h_prev @ Wh) + np.tanh(b)):
-        fail("you applied tanh to each term separately: add the three terms first, then take one tanh")
+        fail("you applied tanh to each term separately: add the three terms first, then take one tanh",
+             key="tanh_per_term")
     expect_close(
         "h",
         h,
         np.tanh(x @ Wx + h_prev @ Wh + b),
         hint="each term is right on its own but not all together: h = tanh(x @ Wx + h_prev @ Wh + b)",
+        key="wrong_preactivation",
     )
 
     x1, h1, Wx1, Wh1, b1 = _step_problem(N=1, D=2, H=3, seed=1)
     sizes = "right for N=3, D=4, H=5 but not for N=1, D=2, H=3: take the sizes from the arrays, not fixed numbers"
     h = _step_h(rnn_step_forward, x1, h1, Wx1, Wh1, b1, sizes=sizes)
-    expect_close("h", h, np.tanh(x1 @ Wx1 + h1 @ Wh1 + b1), hint=sizes)
+    expect_close("h", h, np.tanh(x1 @ Wx1 + h1 @ Wh1 + b1), hint=sizes, key="hard_coded_sizes")
     passed("rnn_step_forward: shapes, bias, input term, recurrent term and tanh are right")
 
 
@@ -136,25 +148,31 @@ def _step_h(rnn_step_forward, x, h_prev, Wx, Wh, b, first: bool = False, sizes: 
     except StudentCallError as err:
         if err.raised is not ValueError:
             raise
-        message = f"{err}\n{sizes or _diagnose_products(rnn_step_forward)}"
+        error = err
     else:
-        message = None
-    if message is not None:
-        fail(message)
+        error = None
+    if error is not None:  # outside the except block, so no chained traceback
+        if sizes:
+            fail(f"{error}\n{sizes}", key="hard_coded_sizes")
+        _explain_products(rnn_step_forward, error)
     h, _ = expect_tuple(_STEP_CALL, result, ("h", "cache"))
     N, H = h_prev.shape
     shape = as_array("h", h).shape
     if shape == (H, N) and shape != (N, H):
         fail(
-            f"`h` has shape {shape} but should be {(N, H)}: the column-vector form gives h.T; use x @ Wx + h_prev @ Wh"
+            f"`h` has shape {shape} but should be {(N, H)}: the column-vector form gives h.T; use x @ Wx + h_prev @ Wh",
+            key="column_vector_form",
         )
-    expect_shape("h", h, (N, H), hint=sizes or "one row per example and one column per hidden unit")
+    if sizes:  # the shape was right for the first problem's sizes
+        expect_shape("h", h, (N, H), hint=sizes, key="hard_coded_sizes")
+    expect_shape("h", h, (N, H), hint="one row per example and one column per hidden unit")
     _expect_unchanged(args, (x, h_prev, Wx, Wh, b), ("x", "h_prev", "Wx", "Wh", "b"))
     return as_array("h", h)
 
 
-def _diagnose_products(rnn_step_forward) -> str:
-    """Explain a shape error in a product: rerun with D = H, where a swap or a transpose does not raise."""
+def _explain_products(rnn_step_forward, error: StudentCallError) -> None:
+    """Fail with ``error``, a shape error in a product, and its likely cause: rerun with D = H, where a swap or a
+    transpose does not raise."""
     __tracebackhide__ = True
     x, h_prev, Wx, Wh, b = _step_problem(N=2, D=3, H=3, seed=2)
     try:
@@ -162,17 +180,22 @@ def _diagnose_products(rnn_step_forward) -> str:
     except (StudentCallError, TypeError, ValueError):
         h = None
     if is_close(h, np.tanh(x @ Wh + h_prev @ Wx + b)):
-        return "You swapped Wx and Wh: the input goes through Wx (x @ Wx), the previous state through Wh (h_prev @ Wh)"
+        fail(
+            f"{error}\nYou swapped Wx and Wh: the input goes through Wx (x @ Wx), the previous state through Wh "
+            "(h_prev @ Wh)",
+            key="wx_wh_swapped",
+        )
     if is_close(h, np.tanh(x @ Wx.T + h_prev @ Wh + b)):
-        return f"You used Wx transposed: {_PRODUCTS}"
-    return f"A product has mismatched shapes: {_PRODUCTS}"
+        fail(f"{error}\nYou used Wx transposed: {_PRODUCTS}", key="wx_transposed")
+    fail(f"{error}\nA product has mismatched shapes: {_PRODUCTS}", key="wrong_products")
 
 
 def _expect_unchanged(copies, originals, names) -> None:
     __tracebackhide__ = True
     for copy, original, name in zip(copies, originals, names, strict=True):
         if not is_close(copy, original, atol=0, rtol=0):
-            fail(f"your function changed its input `{name}` in place: compute new arrays (e.g. a = x @ Wx + ...)")
+            fail(f"your function changed its input `{name}` in place: compute new arrays (e.g. a = x @ Wx + ...)",
+                 key="mutated_input")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -189,23 +212,28 @@ def check_rnn_forward(rnn_forward) -> None:
     if is_close(h, np.concatenate([h0[:, None], ref[:, :-1]], axis=1)):
         fail(
             "your h[:, t] is the state BEFORE step t (h[:, 0] equals h0): store the new state after reading "
-            "x[:, t], so h[:, 0] = tanh(x[:, 0] @ Wx + h0 @ Wh + b)"
+            "x[:, t], so h[:, 0] = tanh(x[:, 0] @ Wx + h0 @ Wh + b)",
+            key="state_before_step",
         )
     if is_close(h, _rnn.rnn_forward(x, np.zeros_like(h0), Wx, Wh, b)[0]):
-        fail("your hidden states are those of h0 = 0: you ignored h0. Start the loop with h_prev = h0")
+        fail("your hidden states are those of h0 = 0: you ignored h0. Start the loop with h_prev = h0",
+             key="ignored_h0")
     if is_close(h, np.tanh(x @ Wx + (h0 @ Wh)[:, None] + b)):
-        fail("every step used h0 as its previous state: after each step, pass the new h on as h_prev of the next step")
+        fail("every step used h0 as its previous state: after each step, pass the new h on as h_prev of the next step",
+             key="hidden_state_not_carried")
     if is_close(h, _rnn.rnn_forward(x[:, ::-1], h0, Wx, Wh, b)[0][:, ::-1]):
-        fail("you ran through the sequence backwards: step t = 0, 1, ..., T - 1 in that order")
+        fail("you ran through the sequence backwards: step t = 0, 1, ..., T - 1 in that order", key="reversed_time")
     N = x.shape[0]
     if is_close(h[:, :N], ref[:, :N]) and is_close(h[:, N:], np.zeros_like(ref[:, N:])):
-        fail(f"only the first {N} steps are filled in: loop over T = x.shape[1] steps, not N = x.shape[0]")
+        fail(f"only the first {N} steps are filled in: loop over T = x.shape[1] steps, not N = x.shape[0]",
+             key="looped_over_batch")
     expect_close(
         "h",
         h,
         ref,
         hint="h[:, t] should be tanh(x[:, t] @ Wx + h[:, t-1] @ Wh + b) with h[:, -1] meaning h0 at t = 0; "
         "if you call your own rnn_step_forward, make its check pass first",
+        key="wrong_h",
     )
 
     for N, T, D, H, seed in [(3, 1, 2, 3, 1), (1, 7, 4, 2, 2)]:
@@ -215,7 +243,7 @@ def check_rnn_forward(rnn_forward) -> None:
             "shapes of the arrays"
         )
         h = _forward_h(rnn_forward, x, h0, Wx, Wh, b, sizes=sizes)
-        expect_close("h", h, _rnn.rnn_forward(x, h0, Wx, Wh, b)[0], hint=sizes)
+        expect_close("h", h, _rnn.rnn_forward(x, h0, Wx, Wh, b)[0], hint=sizes, key="hard_coded_sizes")
     passed("rnn_forward: shapes, initial state, time order and every hidden state are right")
 
 
@@ -248,27 +276,36 @@ def _forward_h(rnn_forward, x, h0, Wx, Wh, b, first: bool = False, sizes: str = 
     except StudentCallError as err:
         if err.raised not in (IndexError, ValueError):
             raise
-        message = f"{err}\n{sizes or _diagnose_axes(rnn_forward, err.raised)}"
+        error = err
     else:
-        message = None
-    if message is not None:
-        fail(message.rstrip())
+        error = None
+    if error is not None:  # outside the except block, so no chained traceback
+        if sizes:
+            fail(f"{error}\n{sizes}", key="hard_coded_sizes")
+        _explain_axes(rnn_forward, error)
     h, _ = expect_tuple(_FORWARD_CALL, result, ("h", "cache"))
     shape = as_array("h", h).shape
-    hints = {
-        (N, T + 1, H): "you included h0: h[:, t] is the state after reading x[:, t], so h0 is not part of the output",
-        (T, N, H): "time and batch are swapped: stack the states along axis 1, h[:, t] = state of step t",
-        (N, H): "you returned only the last state: return every hidden state, h of shape (N, T, H)",
-    }
-    if shape in hints and shape != (N, T, H):
-        fail(f"`h` has shape {shape} but should be {(N, T, H)}: {hints[shape]}")
-    expect_shape("h", h, (N, T, H), hint=sizes or "one hidden state (N, H) per time step, stacked along axis 1")
+    wrong = f"`h` has shape {shape} but should be {(N, T, H)}"
+    if shape != (N, T, H):
+        if shape == (N, T + 1, H):
+            fail(f"{wrong}: you included h0: h[:, t] is the state after reading x[:, t], so h0 is not part of the "
+                 "output", key="included_h0")
+        if shape == (T, N, H):
+            fail(f"{wrong}: time and batch are swapped: stack the states along axis 1, h[:, t] = state of step t",
+                 key="time_batch_swapped")
+        if shape == (N, H):
+            fail(f"{wrong}: you returned only the last state: return every hidden state, h of shape (N, T, H)",
+                 key="returned_last_state")
+    if sizes:  # the shape was right for the first problem's sizes
+        expect_shape("h", h, (N, T, H), hint=sizes, key="hard_coded_sizes")
+    expect_shape("h", h, (N, T, H), hint="one hidden state (N, H) per time step, stacked along axis 1")
     _expect_unchanged(args, (x, h0, Wx, Wh, b), ("x", "h0", "Wx", "Wh", "b"))
     return as_array("h", h)
 
 
-def _diagnose_axes(rnn_forward, raised: type) -> str:
-    """Explain an index or shape error: rerun with N = T, where reading x[t] as step t does not raise."""
+def _explain_axes(rnn_forward, error: StudentCallError) -> None:
+    """Fail with ``error``, an index or shape error, explained if it comes from reading x[t] as step t (rerun with
+    N = T, where that does not raise); otherwise raise ``error`` itself."""
     __tracebackhide__ = True
     x, h0, Wx, Wh, b = _sequence_problem(N=3, T=3, D=2, H=4, seed=3)
     try:
@@ -276,9 +313,12 @@ def _diagnose_axes(rnn_forward, raised: type) -> str:
     except (StudentCallError, TypeError, ValueError):
         h = None
     swapped = _rnn.rnn_forward(x.swapaxes(0, 1), h0, Wx, Wh, b)[0]  # step t reads x[t], sequence t
-    if raised is IndexError or is_close(h, swapped) or is_close(h, swapped.swapaxes(0, 1)):
-        return "x has shape (N, T, D): the inputs of step t are x[:, t], of shape (N, D), not x[t] (sequence t)"
-    return ""
+    if error.raised is IndexError or is_close(h, swapped) or is_close(h, swapped.swapaxes(0, 1)):
+        fail(
+            f"{error}\nx has shape (N, T, D): the inputs of step t are x[:, t], of shape (N, D), not x[t] (sequence t)",
+            key="batch_as_time",
+        )
+    raise error
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -297,13 +337,14 @@ def check_embedding_forward(embedding_forward) -> None:
         W[idx],
         hint="out[n, t] should be row idx[n, t] of W; for idx[0, 1] = 3 that is W[3], yours is "
         f"{np.round(out[0, 1], 4)}",
+        key="wrong_out",
     )
 
     W = np.random.default_rng(1).standard_normal((5, 2))
     idx = np.array([[4], [0], [4]])
     sizes = "right for idx (2, 4), W (7, 3) but not for idx (3, 1), W (5, 2): take the sizes from the arrays"
     out = _embedding_out(embedding_forward, idx, W, sizes=sizes)
-    expect_close("out", out, W[idx], hint=sizes)
+    expect_close("out", out, W[idx], hint=sizes, key="hard_coded_sizes")
     passed("embedding_forward: out[n, t] = W[idx[n, t]] at every position, with the right shape")
 
 
@@ -320,37 +361,46 @@ def _embedding_out(embedding_forward, idx, W, first: bool = False, sizes: str = 
         else:
             result = call_student(embedding_forward, _EMBED_CALL, *args)
     except StudentCallError as err:
-        if "out of bounds for axis 1" in str(err):
-            extra = _COLUMNS
-        elif err.raised is IndexError:
-            extra = (
-                "index W with the integer array idx itself, W[idx]: only integer arrays can be indices, and "
-                "one-hot vectors are floats (to use them, multiply: one_hot @ W)"
-            )
-        elif err.raised is ValueError:
-            extra = sizes or (
-                f"if you build one-hot vectors, give them length V = W.shape[0] = {W.shape[0]}, the vocabulary "
-                "size, not idx.max() + 1"
-            )
-        else:
+        if "out of bounds for axis 1" not in str(err) and err.raised not in (IndexError, ValueError):
             raise
-        message = f"{err}\n{extra}"
+        error = err
     else:
-        message = None
-    if message is not None:
-        fail(message)
+        error = None
+    if error is not None:  # outside the except block, so no chained traceback
+        if "out of bounds for axis 1" in str(error):
+            fail(f"{error}\n{_COLUMNS}", key="used_columns")
+        if error.raised is IndexError:
+            fail(
+                f"{error}\nindex W with the integer array idx itself, W[idx]: only integer arrays can be indices, "
+                "and one-hot vectors are floats (to use them, multiply: one_hot @ W)",
+                key="float_indices",
+            )
+        if sizes:
+            fail(f"{error}\n{sizes}", key="hard_coded_sizes")
+        fail(
+            f"{error}\nif you build one-hot vectors, give them length V = W.shape[0] = {W.shape[0]}, the vocabulary "
+            "size, not idx.max() + 1",
+            key="vocab_from_idx_max",
+        )
     out, _ = expect_tuple(_EMBED_CALL, result, ("out", "cache"))
     (N, T), (V, D) = idx.shape, W.shape
     shape = as_array("out", out).shape
-    hints = {
-        (D, N, T): _COLUMNS,
-        (T, N, D): "time and batch are swapped: out[n, t] = W[idx[n, t]], the same layout as idx",
-        (N, D): "you combined the positions of each sequence: keep one vector per position, out (N, T, D)",
-        (N, T, V): "these look like one-hot vectors: multiply them by W to get the word vectors",
-    }
-    if shape in hints and shape != (N, T, D):
-        fail(f"`out` has shape {shape} but should be {(N, T, D)}: {hints[shape]}")
-    expect_shape("out", out, (N, T, D), hint=sizes or "one vector of length D for every position of idx")
+    wrong = f"`out` has shape {shape} but should be {(N, T, D)}"
+    if shape != (N, T, D):  # where two of these shapes coincide, the later one's hint wins
+        if shape == (N, T, V):
+            fail(f"{wrong}: these look like one-hot vectors: multiply them by W to get the word vectors",
+                 key="one_hot_not_multiplied")
+        if shape == (N, D):
+            fail(f"{wrong}: you combined the positions of each sequence: keep one vector per position, out (N, T, D)",
+                 key="combined_positions")
+        if shape == (T, N, D):
+            fail(f"{wrong}: time and batch are swapped: out[n, t] = W[idx[n, t]], the same layout as idx",
+                 key="time_batch_swapped")
+        if shape == (D, N, T):
+            fail(f"{wrong}: {_COLUMNS}", key="used_columns")
+    if sizes:  # the shape was right for the first problem's sizes
+        expect_shape("out", out, (N, T, D), hint=sizes, key="hard_coded_sizes")
+    expect_shape("out", out, (N, T, D), hint="one vector of length D for every position of idx")
     _expect_unchanged(args, (idx, W), ("idx", "W"))
     return as_array("out", out)
 
@@ -370,9 +420,9 @@ def check_embedding_backward(embedding_backward) -> None:
     once = np.zeros_like(W)
     once[idx] = dout
     if is_close(dW, np.zeros_like(W)):
-        fail("`dW` is all zeros: row idx[n, t] of dW should receive dout[n, t]")
+        fail("`dW` is all zeros: row idx[n, t] of dW should receive dout[n, t]", key="dw_left_zero")
     expect_close("dW", dW, once, hint="with every token used once, row idx[n, t] of dW should be dout[n, t], and the "
-                 "rows of tokens that do not occur stay 0")
+                 "rows of tokens that do not occur stay 0", key="wrong_dw")
 
     idx = np.array([[1, 3, 1], [3, 3, 0]])  # token 3 three times, token 1 twice
     dout = rng.standard_normal((2, 3, 3))
@@ -385,14 +435,17 @@ def check_embedding_backward(embedding_backward) -> None:
         fail(
             "token 3 occurs three times in idx, but its row of dW holds only one of its gradients: `dW[idx] += dout` "
             "writes a repeated row once (numpy buffers the update). Use np.add.at(dW, idx, dout), which adds "
-            "every occurrence"
+            "every occurrence",
+            key="buffered_add",
         )
     expect_close("dW", dW, summed, hint="row v of dW should be the SUM of dout[n, t] over every position where "
-                 "idx[n, t] == v (token 3 occurs three times here)")
+                 "idx[n, t] == v (token 3 occurs three times here)",
+                 key="repeats_not_summed")
 
     # An independent truth: the numerical gradient of sum(dout * out) with respect to W
     numeric = numerical_gradient(lambda table: table[idx], W.copy(), dout)
-    expect_close("dW", dW, numeric, hint="dW should equal the numerical gradient of sum(dout * W[idx])")
+    expect_close("dW", dW, numeric, hint="dW should equal the numerical gradient of sum(dout * W[idx])",
+                 key="wrong_grads")
     passed("embedding_backward: every occurrence of a token adds its gradient to that token's row")
 
 
@@ -405,13 +458,14 @@ def _embedding_dW(embedding_backward, dout, idx, W, first: bool = False) -> np.n
     else:
         result = call_student(embedding_backward, _EMBED_BACK_CALL, *args)
     if isinstance(result, tuple):
-        fail(f"`{_EMBED_BACK_CALL}` should return the array dW alone, not a tuple of {len(result)} values")
+        fail(f"`{_EMBED_BACK_CALL}` should return the array dW alone, not a tuple of {len(result)} values",
+             key="wrong_return")
     if not np.array_equal(args[0], dout):
-        fail("`dout` was changed in place: build dW in a new array, e.g. dW = np.zeros_like(W)")
+        fail("`dout` was changed in place: build dW in a new array, e.g. dW = np.zeros_like(W)", key="mutated_input")
     V, D = W.shape
     if as_array("dW", result).shape == (int(idx.max()) + 1, D) and idx.max() + 1 != V:
         fail(f"`dW` has {idx.max() + 1} rows but W has V = {V}: make dW the shape of W, np.zeros_like(W); tokens "
-             "that do not occur in idx get zero rows")
+             "that do not occur in idx get zero rows", key="vocab_from_idx_max")
     expect_shape("dW", result, (V, D), hint="dW has the shape of the table W, (V, D)")
     return result
 

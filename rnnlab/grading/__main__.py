@@ -4,6 +4,7 @@
     python -m rnnlab.grading feedback ASSIGNMENT     # nbgrader generate_feedback --force
     python -m rnnlab.grading export                  # nbgrader export -> grades.csv
     python -m rnnlab.grading report ASSIGNMENT       # score, max and the reason for every lost point
+    python -m rnnlab.grading insights ASSIGNMENT | --all [--students]   # what the class got wrong, per exercise
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnlab.grading import batch
+from rnnlab.grading import batch, insights
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("export", help="grades.csv from the gradebook")
     rep = sub.add_parser("report", help="per student: score, max, reasons for lost points")
     rep.add_argument("assignment")
+    insight = sub.add_parser("insights", help="per exercise: score distribution and the mistakes the class made")
+    which = insight.add_mutually_exclusive_group(required=True)
+    which.add_argument("assignment", nargs="?")
+    which.add_argument("--all", action="store_true", help="every assignment on one page, recurring mistakes first")
+    insight.add_argument("--students", action="store_true", help="list the students who made each mistake")
     args = parser.parse_args(argv)
     course = batch.Course.load(args.course)
 
@@ -59,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(f"grades.csv has no grade for {len(missing)} submission(s):\n  " + "\n  ".join(missing))
         return status
+    if args.command == "insights":
+        insights.run(course, None if args.all else args.assignment, args.students)
+        return 0
     print(batch.report(course, args.assignment))
     return 0
 

@@ -29,6 +29,19 @@ def is_answer(cell) -> bool:
     return bool(_nbg(cell).get("solution"))
 
 
+def defines_helpers(cell) -> bool:
+    """A locked code cell that only imports and defines undecorated functions: the instructor's helpers (e.g. a
+    check written out in the notebook, as in 00), which the judge defines too, at the same place."""
+    if cell.cell_type != "code" or not _nbg(cell).get("locked") or is_answer(cell) or is_test(cell):
+        return False
+    try:
+        body = ast.parse(cell.source).body
+    except SyntaxError:  # IPython syntax (magics): not a plain definition
+        return False
+    return bool(body) and all(isinstance(node, ast.Import | ast.ImportFrom)
+                              or (isinstance(node, ast.FunctionDef) and not node.decorator_list) for node in body)
+
+
 @dataclass
 class Assembled:
     """The notebook to run, and what the grader had to repair."""

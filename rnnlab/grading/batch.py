@@ -33,7 +33,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from rnnlab.grading import engine, intake, runner, sandbox
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"  # 2: every lost point has a mistake key
 STATE_DIR = ".rnnlab-grading"
 NO_SANDBOX = (
     "WARNING: {reason}. Grading runs WITHOUT the sandbox: student code can read and write your files and use "
@@ -115,7 +115,7 @@ def autograde(course: Course, assignment: str, settings: Settings, only=None, fo
     for student in students(course, assignment, only):
         submission = intake.take_in(course.root / "submitted" / student / assignment)
         print_ = fingerprint(course, assignment, submission, settings)
-        state = _read_state(course, assignment, student)
+        state = read_state(course, assignment, student)
         if not force and state.get("fingerprint") == print_ and "tests" in state:
             states[student] = state
             log(f"{student}: up to date ({_total(state)})")
@@ -177,7 +177,8 @@ def _killed_its_workers(course: Course, assignment: str) -> tuple:
     """(feedback notebook, result) of a submission whose grading killed every worker that ran it."""
     reason = ("not run to the end: the grading workers that ran your notebook died each time it was tried, as happens "
               "when a notebook uses too much memory")
-    return runner.not_run(nbformat.read(course.notebook(course.release, assignment), as_version=4), reason)
+    release = nbformat.read(course.notebook(course.release, assignment), as_version=4)
+    return runner.not_run(release, reason, mistake="killed_worker")
 
 
 def _check_gradebook(course: Course, assignment: str) -> None:
@@ -240,7 +241,7 @@ def _timestamp(folder: Path):
         return None
 
 
-def _read_state(course: Course, assignment: str, student: str) -> dict:
+def read_state(course: Course, assignment: str, student: str) -> dict:
     """The last grading of this submission: its tests (if recorded), or the grader error that stopped it."""
     path = course.state(assignment, student)
     if not path.is_file():
@@ -268,9 +269,9 @@ def report(course: Course, assignment: str) -> str:
     """Per student: score, max and the reason for every lost point (from the last autograde)."""
     lines = [f"{assignment}: autograded scores"]
     for student in students(course, assignment):
-        state = _read_state(course, assignment, student)
+        state = read_state(course, assignment, student)
         if "tests" not in state:
-            lines.append(f"  {student}: NOT GRADED ({_why_ungraded(state)})")
+            lines.append(f"  {student}: NOT GRADED ({why_ungraded(state)})")
             continue
         lines.append(f"  {student}: {_total(state)}")
         for gid, test in state["tests"].items():
@@ -288,7 +289,7 @@ def nbgrader(course: Course, *args: str) -> int:
     return subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course.root, env=env).returncode
 
 
-def _why_ungraded(state: dict) -> str:
+def why_ungraded(state: dict) -> str:
     return f"grader error: {state['error']}" if "error" in state else "not autograded yet"
 
 
@@ -297,7 +298,7 @@ def ungraded(course: Course) -> list[str]:
     missing = []
     for folder in sorted((course.root / "submitted").glob("*/*")):
         student, assignment = folder.parent.name, folder.name
-        state = _read_state(course, assignment, student)
+        state = read_state(course, assignment, student)
         if "tests" not in state:
-            missing.append(f"{intake.shown(student)}/{intake.shown(assignment)}: {_why_ungraded(state)}")
+            missing.append(f"{intake.shown(student)}/{intake.shown(assignment)}: {why_ungraded(state)}")
     return missing

@@ -12,7 +12,8 @@ the calls (withhold.py), which is how a test sees a student's function that dele
 
 Per-cell timeouts interrupt the cell (a kernel that ignores the interrupt is killed); a notebook timeout stops
 the run. When the student kernel dies, the tests already judged keep their scores and the later ones score 0
-with the reason. Captured outputs are capped. The worker writes ``result.json`` (score and reason per test) and
+with the reason. Captured outputs are capped. The worker writes ``result.json`` (score, reason and mistake key
+per test, see MISTAKES; ``python -m rnnlab.grading insights`` counts the keys over the class) and
 ``notebook.ipynb`` (the feedback notebook: release sources, so no hidden test, and the judge's messages as the
 test cells' outputs) into the job's output folder; only the parent process touches the gradebook.
 """
@@ -34,6 +35,7 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
+from rnnlab.checks._common import MISTAKE_KEY
 from rnnlab.grading import assemble, intake, sandbox, wire, withhold
 
 CELL_OUTPUT_CAP = 1024 * 1024
@@ -45,6 +47,20 @@ HIDDEN_MARKER = "### BEGIN HIDDEN TESTS"
 AFTER_HIDDEN = "[output not kept: this cell ran after hidden tests had called your functions]\n"
 HIDDEN_FAILED = ("your function passes the visible checks but fails the hidden tests (other inputs and sizes): "
                  "make sure it computes the right thing for any input, not just the examples")
+# The mistake keys of lost points that no check names (a check's own keys come from rnnlab.checks, and a student's
+# own exception is "raised:TypeName"), with what they mean for the instructor's report.
+MISTAKES = {
+    "hidden_tests": "passes the visible checks, fails the hidden tests",
+    "failed_assert": "a plain assert of the test cell failed",
+    "not_defined": "the answer is not defined (its cell failed or was stopped)",
+    "timeout": "the function did not return in time (an infinite loop?)",
+    "kernel_died": "the student's kernel died while the test called their function",
+    "not_run_kernel_died": "not run: the student's kernel died in an earlier cell",
+    "not_run_timeout": "not run: the kernel ignored the interrupt at a cell's time limit",
+    "notebook_timeout": "not run: the notebook took longer than its time limit",
+    "not_graded": "the submission could not be run (missing or unreadable notebook, unsafe files)",
+    "killed_worker": "the submission killed every grading worker that ran it (memory?)",
+}
 
 
 @dataclass
@@ -177,38 +193,42 @@ def grade(job: dict) -> dict:
         notebook, result = not_run(release, problem)
     else:
         built = assemble.assemble(release, student_nb)
-        verdicts, outputs, details = _run(job, submission, built.nb, source, tests, _points(release))
+        verdicts, outputs, details = _run(job, submission, built.nb, source, tests, points_of(release))
         notebook, result = _feedback(built.nb, release, verdicts, outputs, details, built.notes)
     nbformat.write(notebook, out / "notebook.ipynb")
     (out / "result.json").write_text(json.dumps(result, indent=1))
     return result
 
 
-def not_run(release, reason: str):
+def not_run(release, reason: str, mistake: str = "not_graded"):
     """(feedback notebook, result) of a submission that could not be run: every test scores 0 with ``reason``."""
-    points = _points(release)
-    notebook, result = _feedback(_blank(release), release, {gid: (0.0, reason) for gid in points}, {}, {}, [reason])
+    verdicts = {gid: (0.0, reason, mistake) for gid in points_of(release)}
+    notebook, result = _feedback(_blank(release), release, verdicts, {}, {}, [reason])
     return notebook, result | {"ran": False}
 
 
-def _points(release) -> dict[str, float]:
+def points_of(release) -> dict[str, float]:
+    """grade id -> points of every test cell of the release notebook, in notebook order."""
     return {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
             for c in release.cells if assemble.is_test(c)}
 
 
 def _feedback(nb, release, verdicts, outputs, details, notes):
-    """The test cells of ``nb`` get their outputs and the reason of every lost point; returns (nb, result)."""
-    points = _points(release)
+    """The test cells of ``nb`` get their outputs and the reason of every lost point; returns (nb, result).
+
+    verdicts: grade id -> (score, reason, mistake key); result["tests"][gid] has score, max, reason, mistake."""
+    points = points_of(release)
     for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in verdicts:
-            score, reason = verdicts[gid]
+            score, reason, _ = verdicts[gid]
             cell.outputs = outputs.get(gid, [])
             if score < points[gid]:
                 cell.outputs.append(nbformat.v4.new_output(
                     "error", ename="Failed", evalue=reason, traceback=[f"Failed: {reason}"]))
-    tests = {gid: {"score": score, "max": points[gid], "reason": reason}
-             | ({"detail": details[gid]} if details.get(gid) else {}) for gid, (score, reason) in verdicts.items()}
+    tests = {gid: {"score": score, "max": points[gid], "reason": reason, "mistake": mistake}
+             | ({"detail": details[gid]} if details.get(gid) else {})
+             for gid, (score, reason, mistake) in verdicts.items()}
     return nb, {"tests": tests, "notes": notes}
 
 
@@ -246,7 +266,7 @@ def _run(job, submission, nb, source, tests, points):
     cell_timeout = float(job["cell_timeout"])
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     scratch.chmod(0o755)
-    verdicts: dict[str, tuple[float, str]] = {}
+    verdicts: dict[str, tuple[float, str, str]] = {}
     outputs: dict[str, list] = {}
     details: dict[str, str] = {}
     student = judge = None
@@ -285,32 +305,33 @@ def _run(job, submission, nb, source, tests, points):
 
 
 def _run_cells(nb, student, judge, tests, points, names, cell_timeout, deadline):
-    verdicts: dict[str, tuple[float, str]] = {}
+    verdicts: dict[str, tuple[float, str, str]] = {}
     outputs: dict[str, list] = {}
     details: dict[str, str] = {}
     hidden_ran = False
-    stopped = ""  # why the remaining tests are not run
+    stopped, stopped_key = "", ""  # why the remaining tests are not run, and its mistake key
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         label = f"cell `{gid}`" if gid else "one of your own cells"
+        if not stopped and time.monotonic() > deadline:
+            stopped, stopped_key = "not run: the notebook took longer than its time limit", "notebook_timeout"
         if stopped:
             if gid in tests:
-                verdicts[gid] = (0.0, stopped)
-            continue
-        if time.monotonic() > deadline:
-            stopped = "not run: the notebook took longer than its time limit"
-            if gid in tests:
-                verdicts[gid] = (0.0, stopped)
+                verdicts[gid] = (0.0, stopped, stopped_key)
             continue
         if gid in tests:
             verdicts[gid], outputs[gid], details[gid] = _judge(judge, student, gid, tests[gid], points[gid], names,
                                                                cell_timeout)
             hidden_ran = True
             if not student.alive():
-                stopped = f"not run: your kernel died during test `{gid}`"
+                stopped, stopped_key = f"not run: your kernel died during test `{gid}`", "not_run_kernel_died"
             continue
+        if assemble.defines_helpers(cell):  # the test cells after it call these helpers in the judge
+            helpers = judge.run(cell.source, cell_timeout + 30)
+            if helpers.status != "ok":
+                raise RuntimeError(f"the judge could not define the helpers of {label}: {helpers.ename}")
         run = student.run(cell.source, min(cell_timeout, max(deadline - time.monotonic(), 1)))
         # Output made after a hidden test called the student's code could show the hidden arguments: not kept.
         cell.outputs = run.outputs
@@ -322,16 +343,19 @@ def _run_cells(nb, student, judge, tests, points, names, cell_timeout, deadline)
         if run.status == "died" or not student.alive():
             if run.status == "timeout":
                 stopped = f"not run: your kernel ignored the interrupt at the time limit in {label} and was stopped"
+                stopped_key = "not_run_timeout"
             else:
                 stopped = f"not run: your kernel died in {label} (os._exit, a kill or a crash)"
+                stopped_key = "not_run_kernel_died"
     return verdicts, outputs, details
 
 
 def _judge(judge, student, gid, code, points, names, cell_timeout):
     """Run test ``gid`` in the judge kernel, its visible part first, then its hidden part.
 
-    Returns ((score, reason), the outputs to show the student, detail). A failure in the hidden part gets a reason
-    that gives nothing of the hidden tests away; ``detail`` keeps the real message for the instructor ('' if none).
+    Returns ((score, reason, mistake key), the outputs to show the student, detail). A failure in the hidden part
+    gets a reason that gives nothing of the hidden tests away; ``detail`` keeps the real message for the instructor
+    ('' if none).
     """
     visible, _, hidden = code.partition(HIDDEN_MARKER)
     bind = f"__rnnlab_wire.bind(globals(), {names!r})\n"
@@ -341,25 +365,43 @@ def _judge(judge, student, gid, code, points, names, cell_timeout):
     if run.status == "ok" and hidden.strip():
         run, in_hidden = judge.run(bind + hidden, cell_timeout + 30), True
     if run.status == "ok":
-        return (points, ""), shown, ""
+        return (points, "", ""), shown, ""
     if run.ename == "GraderSetupError":
         raise RuntimeError(f"test `{gid}`: {run.evalue}")
     if not student.alive() or run.ename == "StudentKernelDied":
-        return (0.0, "your kernel died while the test called your function (os._exit, a kill or a crash)"), shown, ""
+        reason = "your kernel died while the test called your function (os._exit, a kill or a crash)"
+        return (0.0, reason, "kernel_died"), shown, ""
     if run.status in ("timeout", "died"):
         if not judge.alive() or run.status == "died":
             raise RuntimeError(f"the judge kernel failed during test `{gid}`")
-        reason = "timed out (an infinite loop?)"
+        reason, mistake = "timed out (an infinite loop?)", "timeout"
     elif run.ename == "StudentTimeout":
-        reason = f"your function did not return within {cell_timeout:g} s (an infinite loop?)"
+        reason, mistake = f"your function did not return within {cell_timeout:g} s (an infinite loop?)", "timeout"
         _recover(student)
     else:
         first = run.evalue.strip().splitlines()[0] if run.evalue.strip() else ""
         ename = "AssertionError" if run.ename in CHECK_FAILURES else run.ename
         reason = f"{ename}: {first}" if first else ename
+        mistake = _mistake(judge, run.ename, in_hidden)
     if in_hidden:
-        return (0.0, HIDDEN_FAILED), shown, f"hidden tests: {reason}"[:500]
-    return (0.0, reason[:500]), shown, ""
+        return (0.0, HIDDEN_FAILED, mistake), shown, f"hidden tests: {reason}"[:500]
+    return (0.0, reason[:500], mistake), shown, ""
+
+
+def _mistake(judge, ename: str, in_hidden: bool) -> str:
+    """The mistake key of a failed test: the failed check's own key, else a generic one (see MISTAKES)."""
+    if ename in CHECK_FAILURES:
+        key = "".join(o.get("text", "") for o in judge.run("__rnnlab_wire.last_mistake()", 10).outputs).strip()
+        if MISTAKE_KEY.fullmatch(key):
+            return key
+    if in_hidden:
+        return "hidden_tests"
+    if ename in ("AssertionError", *CHECK_FAILURES):
+        return "failed_assert"
+    if ename == "NameError":  # the test cell names an answer the student's kernel does not have
+        return "not_defined"
+    key = f"raised:{ename}"
+    return key if MISTAKE_KEY.fullmatch(key) else "raised:other"
 
 
 def _recover(student) -> None:

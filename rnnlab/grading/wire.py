@@ -20,6 +20,7 @@ import base64
 import builtins
 import collections
 import json
+import sys
 import time
 
 import numpy as np
@@ -83,7 +84,12 @@ class GraderSetupError(BaseException):
 
 
 class StudentRaised(Exception):
-    """The student's function raised an exception that is not a builtin one (its type name is in the message)."""
+    """The student's function raised an exception that is not a builtin one (its type name is in the message
+    and in ``type_name``, which the checks' mistake key uses)."""
+
+    def __init__(self, message: str, type_name: str = "StudentRaised"):
+        super().__init__(message)
+        self.type_name = type_name
 
 
 def encode(value, depth: int = 0, buffers: list | None = None):
@@ -320,7 +326,7 @@ def rebuild(name: str, message: str) -> BaseException:
             return cls(message)
         except TypeError:
             pass
-    return StudentRaised(f"{name}: {message}")
+    return StudentRaised(f"{name}: {message}", name if name.isidentifier() else "StudentRaised")
 
 
 _judge: dict = {}
@@ -346,18 +352,18 @@ def judge_init(connection_file: str, call_timeout: float, socket_path: str, with
             raise GraderSetupError(f"{unknown} not in the notebook's WITHHELD_WHILE_GRADING")
         before = {n: server.calls(n) for n in names}
         name = student_fn.__name__
-        try:
-            result = student_fn(*args, **kwargs)
-        except NotImplementedError:
-            _common.fail(f"`{name}(...)` is not implemented yet: replace `raise NotImplementedError()` with your code")
-        except Exception as err:
-            _common.fail(f"calling `{name}(...)` raised {type(err).__name__}: {err}")
+        result = _common.call_student(student_fn, f"{name}(...)", *args, **kwargs)
         for n in names:
             if server.calls(n) > before[n]:
                 _common.delegated_to(name, n.rsplit(".", 1)[1])
         return result
 
     _common.assert_not_delegating = assert_not_delegating
+
+
+def last_mistake() -> None:
+    """Print the mistake key of the check that failed last in this (the judge's) kernel, or nothing."""
+    print(getattr(getattr(sys, "last_value", None), "key", ""))
 
 
 def bind(namespace: dict, names: list[str]) -> None:
