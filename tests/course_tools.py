@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib
 import json
 import os
@@ -163,6 +164,18 @@ def submit_samples(course, assignment, merge_bugs: bool = False):
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / f"{assignment}.ipynb")
     return release, expected
+
+
+def once_per_session(tmp_path_factory, name: str, build) -> tuple[Path, object]:
+    """(folder, what ``build(folder)`` returned) for a course every test of a session shares: the first xdist
+    worker builds it (e.g. grades a batch), the others wait for it. ``build`` returns JSON-ready data."""
+    shared = tmp_path_factory.getbasetemp().parent / name
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "done.json").exists():
+            (shared / "done.json").write_text(json.dumps(build(shared / "course")))
+    return shared / "course", json.loads((shared / "done.json").read_text())
 
 
 def gradebook_scores(course, assignment, students, cells):

@@ -6,7 +6,6 @@ gradebook, grades.csv, leak-free feedback, the sandbox's effects, and resumabili
 """
 
 import csv
-import fcntl
 import json
 import os
 import re
@@ -18,7 +17,17 @@ import time
 
 import nbformat
 import pytest
-from course_tools import ROOT, answer_cells, copy_course, nbgrader, read, release_path, solution_path, tool_env
+from course_tools import (
+    ROOT,
+    answer_cells,
+    copy_course,
+    nbgrader,
+    once_per_session,
+    read,
+    release_path,
+    solution_path,
+    tool_env,
+)
 from hostile import memoryless_models as battery
 from nbgrader.api import Gradebook
 
@@ -28,7 +37,8 @@ A = battery.ASSIGNMENT
 CELL_TIMEOUT = 10
 POINTS = {"make_windows_test": 1.0, "fit_ar_test": 2.0, "window_mlp_forward_test": 2.0, "window_mlp_backward_test": 3.0}
 SANDBOX_PROBLEM = sandbox.probe()
-pytestmark = pytest.mark.slow
+# make test runs with --dist loadgroup: one xdist worker runs this module, so its fixture is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading_battery")]
 
 
 def grader(course, *args, env=None):
@@ -104,14 +114,7 @@ def graded(tmp_path_factory):
     """The battery graded once per session: the first xdist worker grades, the others wait for its result."""
     if SANDBOX_PROBLEM and os.environ.get("RNNLAB_REQUIRE_SANDBOX") != "1":
         pytest.skip(f"the battery needs bubblewrap: {SANDBOX_PROBLEM}")
-    shared = tmp_path_factory.getbasetemp().parent / "grading-battery"
-    shared.mkdir(exist_ok=True)
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "done.json").exists():
-            (shared / "done.json").write_text(json.dumps(run_battery(shared / "course")))
-    summary = json.loads((shared / "done.json").read_text())
-    course = shared / "course"
+    course, summary = once_per_session(tmp_path_factory, "grading-battery", run_battery)
     states = {s: json.loads((course / ".rnnlab-grading" / A / f"{s}.json").read_text()) for s in battery.KINDS}
     return {"course": course, "states": states, **summary}
 

@@ -8,19 +8,29 @@ student exception text) must appear nowhere in it.
 """
 
 import csv
-import fcntl
 import os
 import subprocess
 import sys
 
 import nbformat
 import pytest
-from course_tools import answer_cells, chromium, copy_course, nbgrader, read, release_path, solution_path, tool_env
+from course_tools import (
+    answer_cells,
+    chromium,
+    copy_course,
+    nbgrader,
+    once_per_session,
+    read,
+    release_path,
+    solution_path,
+    tool_env,
+)
 from submissions import vanilla_rnn
 
 from rnnlab.grading import sandbox
 
-pytestmark = pytest.mark.slow
+# make test runs with --dist loadgroup: one xdist worker runs this module, so its fixture is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading_insights")]
 
 A, W = "03_vanilla_rnn", "00_welcome"
 MARKER = "PLANTED-MARKER-7f3a"
@@ -107,14 +117,7 @@ def course(tmp_path_factory):
     problem = sandbox.probe()
     if problem and os.environ.get("RNNLAB_REQUIRE_SANDBOX") != "1":
         pytest.skip(f"grading needs bubblewrap: {problem}")
-    shared = tmp_path_factory.getbasetemp().parent / "grading-insights"
-    shared.mkdir(exist_ok=True)
-    with open(shared / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "done").exists():
-            plant_and_grade(shared / "course")
-            (shared / "done").write_text("")
-    return shared / "course"
+    return once_per_session(tmp_path_factory, "grading-insights", plant_and_grade)[0]
 
 
 def plant_and_grade(course):

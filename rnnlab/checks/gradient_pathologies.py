@@ -4,7 +4,7 @@ Each check isolates one term at a time so a failure names the likely mistake, pr
 raises AssertionError with a message for the student otherwise::
 
     from rnnlab.checks import gradient_pathologies
-    gradient_analysis.check_clip_grad_norm(clip_grad_norm)
+    gradient_pathologies.check_clip_grad_norm(clip_grad_norm)
 """
 
 from __future__ import annotations

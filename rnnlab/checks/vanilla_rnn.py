@@ -386,7 +386,7 @@ def _embedding_out(embedding_forward, idx, W, first: bool = False, sizes: str = 
     (N, T), (V, D) = idx.shape, W.shape
     shape = as_array("out", out).shape
     wrong = f"`out` has shape {shape} but should be {(N, T, D)}"
-    if shape != (N, T, D):  # where two of these shapes coincide, the later one's hint wins
+    if shape != (N, T, D):  # where two of these shapes coincide, the first one's hint wins
         if shape == (N, T, V):
             fail(f"{wrong}: these look like one-hot vectors: multiply them by W to get the word vectors",
                  key="one_hot_not_multiplied")

@@ -131,8 +131,11 @@ def _grade_all(client, course, assignment, settings, todo, states, log) -> None:
     """Grade ``todo`` {student: (submission, fingerprint)} on the cluster; record each result as it arrives."""
     from distributed import KilledWorker, as_completed
 
-    notebooks = client.scatter({"source": course.notebook(course.source, assignment).read_bytes(),
-                                "release": course.notebook(course.release, assignment).read_bytes()})
+    # A task, not scattered data: if the worker holding the notebooks is lost, dask computes them again from the
+    # task's arguments (scattered data would be gone, and every submission waiting for it cancelled).
+    notebooks = client.submit(engine.notebooks, course.notebook(course.source, assignment).read_bytes(),
+                              course.notebook(course.release, assignment).read_bytes(),
+                              key=f"notebooks-{assignment}-{uuid.uuid4().hex[:8]}", pure=False)
     futures = {}
     for student, (submission, _) in todo.items():
         job = {"student": student, "notebook": f"{assignment}.ipynb", "files": submission.files,

@@ -3,8 +3,9 @@
 The batch grader (batch.py) submits one task per submission to a dask ``Client``: by default an embedded
 ``LocalCluster`` of single-threaded worker processes, or an existing cluster's scheduler (``dask scheduler`` and
 ``dask worker`` on any machines, dask-jobqueue on Slurm/PBS). A task carries everything it needs as bytes (the
-source and release notebooks, scattered once per batch, and the submission's checked files) and returns the graded
-notebook and the result, so workers need no shared file system; only the parent process writes grades.
+source and release notebooks, sent once per batch as a task of their own, and the submission's checked files) and
+returns the graded notebook and the result, so workers need no shared file system; only the parent process writes
+grades.
 
 On the worker, ``grade_submission`` reserves a sandbox slot of that machine (sandbox.reserved_slots, so workers
 sharing a machine never share uids), writes the submission into a scratch folder and runs the runner process
@@ -95,6 +96,11 @@ def identity() -> str:
 @functools.cache
 def _sandbox_problem() -> str | None:
     return sandbox.probe()
+
+
+def notebooks(source: bytes, release: bytes) -> dict:
+    """The assignment's notebooks, as one task's result that every grading task of the batch reads."""
+    return {"source": source, "release": release}
 
 
 def grade_submission(job: dict, notebooks: dict) -> dict:
