@@ -44,7 +44,7 @@ instructor: $(STAMP)
 	$(BIN)/python -m rnnlab.lab --instructor $(ROOT_ARGS) $(LAB_ARGS)
 
 test: lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --durations=15 \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		tests solutions
 

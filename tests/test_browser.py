@@ -34,8 +34,7 @@ PROMPTS_JS = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel .j
     return cell.classList.contains('jp-CodeCell') && prompt ? prompt.textContent.trim() : null;
 })"""
 
-# make test runs with --dist loadgroup: one xdist worker runs this module, so its fixture is built once
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -37,8 +37,7 @@ A = battery.ASSIGNMENT
 CELL_TIMEOUT = 10
 POINTS = {"make_windows_test": 1.0, "fit_ar_test": 2.0, "window_mlp_forward_test": 2.0, "window_mlp_backward_test": 3.0}
 SANDBOX_PROBLEM = sandbox.probe()
-# make test runs with --dist loadgroup: one xdist worker runs this module, so its fixture is built once
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grading_battery")]
+pytestmark = pytest.mark.slow
 
 
 def grader(course, *args, env=None):

@@ -4,7 +4,7 @@
     python -m rnnlab.grading feedback ASSIGNMENT     # nbgrader generate_feedback --force
     python -m rnnlab.grading export                  # nbgrader export -> grades.csv
     python -m rnnlab.grading report ASSIGNMENT       # score, max and the reason for every lost point
-    python -m rnnlab.grading insights ASSIGNMENT | --all [--students]   # what the class got wrong, per exercise
+    python -m rnnlab.grading insights ASSIGNMENT | --all [--students] [--out DIR]   # what the class got wrong
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("assignment", nargs="?")
     which.add_argument("--all", action="store_true", help="every assignment on one page, recurring mistakes first")
     insight.add_argument("--students", action="store_true", help="list the students who made each mistake")
+    insight.add_argument("--out", type=Path, help="folder for the CSV and HTML (default: insights/ in the course)")
     args = parser.parse_args(argv)
     course = batch.Course.load(args.course)
 
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"grades.csv has no grade for {len(missing)} submission(s):\n  " + "\n  ".join(missing))
         return status
     if args.command == "insights":
-        insights.run(course, None if args.all else args.assignment, args.students)
+        insights.run(course, None if args.all else args.assignment, args.students, args.out)
         return 0
     print(batch.report(course, args.assignment))
     return 0

@@ -296,12 +296,13 @@ def assignments(course: batch.Course) -> list[str]:
     return [a.name for a in sorted((course.root / course.release).iterdir()) if a.name in submitted]
 
 
-def run(course: batch.Course, assignment: str | None, with_students: bool = False, log=print) -> Path:
-    """Write insights/ASSIGNMENT.{csv,html} (or insights/course.* for every assignment when ``assignment`` is
-    None), print the terminal table and return the HTML's path."""
+def run(course: batch.Course, assignment: str | None, with_students: bool = False, out: Path | None = None,
+        log=print) -> Path:
+    """Write ASSIGNMENT.{csv,html} (or course.* for every assignment when ``assignment`` is None) into ``out``
+    (default: the course's insights/), print the terminal table and return the HTML's path."""
     everything = [collect(course, a) for a in ([assignment] if assignment else assignments(course))]
-    out = course.root / OUT_DIR
-    out.mkdir(exist_ok=True)
+    out = out or course.root / OUT_DIR
+    out.mkdir(parents=True, exist_ok=True)
     name = assignment or "course"
     for found in everything:
         log(table(found, with_students) + "\n")
